@@ -1,0 +1,61 @@
+"""Building an Article from parsed parts: stable ids, content hashes, stated dates."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+
+from ..models import Article
+
+MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+
+
+def slug(text: str, limit: int = 24) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-") or "x"
+
+
+def stable_id(outlet: str, title: str) -> str:
+    """Same outlet and title → same id, so a corrected article replaces the old one."""
+    norm_title = re.sub(r"\s+", " ", title.strip().lower())
+    key = f"{outlet.strip().lower()}|{norm_title}"
+    return f"{slug(outlet, 16)}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+
+
+def iso_date(text: str | None) -> str | None:
+    """An ISO date only when the text states day, month and year; never from '3 days ago'."""
+    if not text:
+        return None
+    s = text.strip()
+    m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", s)
+    if m:
+        return _safe(int(m[1]), int(m[2]), int(m[3]))
+    m = re.search(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b", s)  # 19-05-2025: day first
+    if m:
+        return _safe(int(m[3]), int(m[2]), int(m[1]))
+    m = re.search(r"\b([A-Za-z]+)\.? (\d{1,2}),? (\d{4})\b", s)
+    if m and m[1].lower() in MONTHS:
+        return _safe(int(m[3]), MONTHS[m[1].lower()], int(m[2]))
+    m = re.search(r"\b(\d{1,2}) ([A-Za-z]+),? (\d{4})\b", s)
+    if m and m[2].lower() in MONTHS:
+        return _safe(int(m[3]), MONTHS[m[2].lower()], int(m[1]))
+    return None
+
+
+def _safe(y: int, mo: int, d: int) -> str | None:
+    try:
+        return date(y, mo, d).isoformat()
+    except ValueError:
+        return None
+
+
+def make_article(*, title: str, outlet: str, date_text: str, text: str, source: str,
+                 url: str | None = None, date_iso: str | None = None) -> Article:
+    title = re.sub(r"\s+", " ", title).strip()
+    outlet = outlet.strip() or "unknown outlet"
+    digest = hashlib.sha256("\x1f".join([title, outlet, date_text, text]).encode()).hexdigest()
+    return Article(
+        doc_id=stable_id(outlet, title), title=title, outlet=outlet, date_text=date_text.strip(),
+        date_iso=date_iso or iso_date(date_text), text=text, source=source, url=url or None,
+        content_hash=digest[:16],
+    )

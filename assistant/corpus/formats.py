@@ -1,0 +1,93 @@
+"""Formats for articles that arrive later: plain text, Markdown, HTML, JSON Lines."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ..errors import IngestError
+from ..models import Article
+from .article import make_article
+
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def parse_plain(text: str, source: str, default_title: str) -> list[Article]:
+    """First non-empty line is the title when it looks like one; the rest is the text."""
+    lines = text.lstrip().split("\n", 1)
+    first = lines[0].strip()
+    if len(lines) == 2 and lines[1].strip() and len(first) < 200 and not first.endswith("."):
+        title, body = first, lines[1]
+    else:
+        title, body = default_title, text
+    body = body.strip()
+    if not body:
+        raise IngestError(f"{source}: no article text after the title line")
+    return [make_article(title=title, outlet="", date_text="", text=body, source=source)]
+
+
+def parse_markdown(text: str, source: str, default_title: str) -> list[Article]:
+    meta: dict[str, str] = {}
+    fm = FRONT_MATTER.match(text)
+    if fm:
+        for line in fm.group(1).splitlines():
+            if ":" in line:
+                k, v = line.split(":", 1)
+                meta[k.strip().lower()] = v.strip().strip("\"'")
+        text = text[fm.end():]
+    heading = re.search(r"^#\s+(.+)$", text, re.M)
+    title = meta.get("title") or (heading.group(1).strip() if heading else default_title)
+    if heading and not meta.get("title") or (heading and heading.group(1).strip() == title):
+        text = text[heading.end():]
+    body = text.strip()
+    if not body:
+        raise IngestError(f"{source}: no article text in this Markdown file")
+    return [make_article(title=title, outlet=meta.get("outlet", meta.get("publisher", "")),
+                         date_text=meta.get("date", ""), text=body, source=source, url=meta.get("url"))]
+
+
+def parse_html(html: str, source: str, default_title: str) -> list[Article]:
+    """trafilatura finds the article body and drops navigation, ads and footers."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                      include_tables=False, favor_precision=True)
+    if doc is None:
+        raise IngestError(f"{source}: no article text found in this HTML page")
+    get = (lambda k: getattr(doc, k, None)) if not isinstance(doc, dict) else doc.get
+    body = (get("text") or "").strip()
+    if not body:
+        raise IngestError(f"{source}: no article text found in this HTML page")
+    outlet = get("sitename") or get("hostname") or ""
+    date_text = get("date") or ""
+    return [make_article(title=get("title") or default_title, outlet=outlet, date_text=date_text,
+                         text=body, source=source, url=get("url"))]
+
+
+def parse_jsonl(text: str, source: str) -> tuple[list[Article], list[tuple[str, str]]]:
+    """One article per line. A bad line is reported and skipped; the others still load."""
+    articles, failed = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{source} line {n}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            failed.append((where, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(row, dict):
+            failed.append((where, "expected a JSON object with 'title' and 'text'"))
+            continue
+        title, body = row.get("title"), row.get("text")
+        if not isinstance(title, str) or not title.strip() or not isinstance(body, str) or not body.strip():
+            failed.append((where, "needs non-empty string fields 'title' and 'text'"))
+            continue
+        articles.append(make_article(title=title, outlet=str(row.get("outlet") or row.get("publisher") or ""),
+                                     date_text=str(row.get("date") or ""), text=body.strip(),
+                                     source=f"{source}#{n}", url=row.get("url")))
+    return articles, failed
+
+
+def title_from_path(path: Path) -> str:
+    return re.sub(r"[_-]+", " ", path.stem).strip() or path.name

@@ -1,0 +1,117 @@
+"""The loaded index: Chroma store, embedder, retrievers and the in-memory sentence table.
+
+Opened once per process (``api`` caches it). Opening builds the index from the seeds
+when the store is empty, and the BM25 cache when it is missing or stale.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ArticleNotFound, StoreUnavailable
+from .models import Article, ArticleSummary, IngestReport
+from .settings import Settings, apply_offline_env
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    node_id: str
+    doc_id: str
+    idx: int
+    start: int
+    end: int
+    text: str
+    entities: tuple[tuple[int, int, str], ...]
+
+
+class Engine:
+    def __init__(self, settings: Settings, progress=None):
+        apply_offline_env()
+        from vectorstore.embedder import MiniLMEmbedding
+        from vectorstore.store import ChromaStore
+
+        self.settings = settings
+        self.store = ChromaStore(settings.data_dir, settings.collection, settings.chroma_host, settings.chroma_port)
+        self.embed = MiniLMEmbedding(settings.embed_backend)
+        self.built_from_seeds: IngestReport | None = None
+        if self.store.count() == 0 and not self.store.article_hashes():
+            self.built_from_seeds = self.ingest([settings.seeds_dir], progress)
+        self._load_tables()
+
+    # -- tables -------------------------------------------------------------
+    def _load_tables(self) -> None:
+        from vectorstore.bm25 import load_or_build
+
+        version = self.store.version() or self.store.bump_version()
+        self.bm25 = load_or_build(self.settings.data_dir, self.settings.collection, version,
+                                  self.store.all_nodes, self.settings.top_k)
+        self.rows: dict[str, SentenceRow] = {}
+        self.by_doc: dict[str, list[SentenceRow]] = {}
+        for entry in (self.bm25.corpus if self.bm25 else []):
+            meta = json.loads(entry["_node_content"])["metadata"] if "_node_content" in entry else entry
+            text = json.loads(entry["_node_content"])["text"] if "_node_content" in entry else entry.get("text", "")
+            row = SentenceRow(entry["node_id"], meta["doc_id"], int(meta["idx"]), int(meta["start"]), int(meta["end"]),
+                              text, tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")))
+            self.rows[row.node_id] = row
+            self.by_doc.setdefault(row.doc_id, []).append(row)
+        for rows in self.by_doc.values():
+            rows.sort(key=lambda r: r.idx)
+        self.articles: dict[str, dict] = {a["doc_id"]: a for a in self.store.list_articles(with_text=True)}
+        from .retrieval import HybridRetriever
+        from .vocabulary import Vocabulary
+
+        self.vocab = Vocabulary.build(self)
+        self.retriever = HybridRetriever(self)
+        self.version = version
+
+    def refresh_if_changed(self) -> None:
+        """Another process (or a server client) may have ingested since we loaded."""
+        if self.store.version() != self.version:
+            self._load_tables()
+
+    # -- articles -----------------------------------------------------------
+    def article(self, doc_id: str) -> Article:
+        row = self.articles.get(doc_id) or self.store.get_article(doc_id)
+        if row is None:
+            raise ArticleNotFound(f"No article with id {doc_id!r}. `assistant ask` cites ids; list them in the UI's Corpus tab.")
+        return Article(doc_id=doc_id, title=row["title"], outlet=row["outlet"], date_text=row["date_text"],
+                       date_iso=row.get("date_iso") or None, text=row["text"], source=row["source"],
+                       url=row.get("url") or None, content_hash=row["content_hash"])
+
+    def summaries(self) -> list[ArticleSummary]:
+        out = [ArticleSummary(doc_id=d, title=r["title"], outlet=r["outlet"], date_text=r["date_text"],
+                              date_iso=r.get("date_iso") or None, chars=int(r.get("chars") or len(r["text"])),
+                              source=r["source"]) for d, r in self.articles.items()]
+        return sorted(out, key=lambda s: (s.source, s.title))
+
+    # -- writing ------------------------------------------------------------
+    def ingest(self, paths: list[Path], progress=None) -> IngestReport:
+        from .ingest import ingest_paths
+
+        report = ingest_paths(self.store, self.embed, [Path(p) for p in paths], progress)
+        if report.changed and hasattr(self, "version"):
+            self._load_tables()
+        return report
+
+    def reindex(self, progress=None) -> IngestReport:
+        """Re-split and re-embed every stored article; rebuild the BM25 index."""
+        from .ingest import ingest_articles
+
+        stored = [self.article(d) for d in list(self.articles)] if hasattr(self, "articles") else []
+        report = IngestReport()
+        for a in stored:
+            self.store.delete_article(a.doc_id)
+        ingest_articles(self.store, self.embed, stored, report, progress)
+        if not stored:
+            report = self.ingest([self.settings.seeds_dir], progress)
+        self.store.bump_version()
+        self._load_tables()
+        return report
+
+
+def ensure_store_ok(exc: Exception) -> StoreUnavailable:
+    return exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))

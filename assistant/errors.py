@@ -1,0 +1,19 @@
+"""Errors a user can act on. Each message says what went wrong and what to do."""
+from vectorstore.errors import StoreUnavailable, UserFacingError
+
+AssistantError = UserFacingError  # one base for every error the CLI and UI show as a message
+
+__all__ = ["AssistantError", "ArticleNotFound", "IngestError", "InvalidQuestion", "StoreUnavailable"]
+
+
+class InvalidQuestion(AssistantError, ValueError):
+    """Empty, oversized or otherwise unusable question."""
+
+
+class IngestError(AssistantError):
+    """A file that cannot be read as articles."""
+
+
+class ArticleNotFound(AssistantError, KeyError):
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else "article not found"

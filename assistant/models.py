@@ -1,0 +1,109 @@
+"""Values that cross module lines: articles, citations, answers, ingest reports.
+
+Plain dataclasses (as in simonw/llm): cheap to build on the hot path, easy to
+serialise with ``to_dict()`` for the CLI's ``--json``, the Gradio API and the evals.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as ingested. ``text[start:end]`` of a citation is its quote."""
+
+    doc_id: str  # stable: derived from outlet + title, so a corrected article keeps its id
+    title: str
+    outlet: str
+    date_text: str  # the date as printed: "3 days ago", "19-05-2025", "SEOUL, June 30 (UPI)"
+    date_iso: str | None  # only where the text states a full date
+    text: str
+    source: str  # file the article came from (and its position in it)
+    url: str | None = None
+    content_hash: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    doc_id: str
+    title: str
+    outlet: str
+    date_text: str
+    date_iso: str | None
+    chars: int
+    source: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote: ``get_article(doc_id).text[start:end] == quote``."""
+
+    marker: int  # the n of [n] in Answer.text
+    quote: str
+    doc_id: str
+    title: str
+    outlet: str
+    date: str  # as printed in the article (ISO appended when known)
+    start: int
+    end: int
+    # Near-duplicate copies of the same story that carry the same sentence,
+    # e.g. one Reuters report run by both The Star and the Straits Times.
+    also_in: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["also_in"] = list(self.also_in)
+        return d
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool  # False when the articles don't hold the answer
+    short_answer: str | None  # the fact itself: "more than 62,000 soldiers", "June 18"
+    text: str  # markdown shown to the user: short answer, quotes with [n], sources
+    citations: list[Citation] = field(default_factory=list)
+    conflict: bool = False  # sources disagree; each side is quoted
+    resolved_question: str | None = None  # the question after follow-up resolution
+    reason: str | None = None  # why it declined, when it did
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "short_answer": self.short_answer,
+            "text": self.text,
+            "citations": [c.to_dict() for c in self.citations],
+            "conflict": self.conflict,
+            "resolved_question": self.resolved_question,
+            "reason": self.reason,
+            "timings_ms": self.timings_ms,
+        }
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)  # doc_ids
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unchanged content hash
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.skipped)} unchanged"]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

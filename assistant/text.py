@@ -1,0 +1,48 @@
+"""Tokens, stems and stop words shared by question analysis and answer scoring."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+STOP = frozenset("""
+a an the of in on at to for from by with about as into over after before between during under than then
+and or but nor so yet if whether that this these those there here it its it's they them their he him his she her
+we us our you your i me my is are was were be been being am do does did done doing have has had having will would
+shall should can could may might must what which who whom whose when where why how much many
+say said says tell told according report reported reports also just only very not no any some more most such
+""".split())
+QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: the same Snowball stemmer the BM25 index uses
+
+    return Stemmer.Stemmer("english")
+
+
+def norm(token: str) -> str:
+    return token.lower().replace("’", "'").removesuffix("'s")
+
+
+def tokens(text: str) -> list[str]:
+    return [norm(t) for t in TOKEN.findall(text)]
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry meaning (no stop words), in order, de-duplicated."""
+    seen: dict[str, None] = {}
+    for t in tokens(text):
+        for part in t.split("-"):
+            if part and part not in STOP and (len(part) > 1 or part.isdigit()):
+                seen.setdefault(stem(part), None)
+    return list(seen)
+
+
+def digits(text: str) -> str:
+    return re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", text)

@@ -1,0 +1,125 @@
+"""The Chroma side of the index: an ``articles`` and a ``sentences`` collection.
+
+Articles keep their full text (the ground truth every citation is sliced from) and
+metadata; sentences are llama-index nodes written through ``ChromaVectorStore`` so the
+llama-index retrievers read them back. The store knows nothing of how articles are
+parsed or answered: it stores plain dicts and nodes.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from .client import open_client
+from .errors import StoreUnavailable
+
+SPACE = {"hnsw:space": "cosine"}
+VERSION_KEY = "corpus_version"
+
+
+class ChromaStore:
+    def __init__(self, data_dir: Path, collection: str, host: str | None = None, port: int = 8000):
+        self.data_dir = Path(data_dir)
+        self.name = collection
+        self.client = open_client(self.data_dir, host, port)
+        try:
+            self.articles = self.client.get_or_create_collection(f"{collection}_articles", metadata=SPACE)
+            self.sentences = self.client.get_or_create_collection(f"{collection}_sentences", metadata=SPACE)
+        except Exception as exc:
+            raise StoreUnavailable(f"Cannot open the Chroma collections of {collection!r}: {exc}") from exc
+        self._vector_store = None
+
+    # -- llama-index bridge -------------------------------------------------
+    @property
+    def vector_store(self) -> Any:
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self.sentences)
+        return self._vector_store
+
+    # -- articles ----------------------------------------------------------
+    def article_hashes(self) -> dict[str, str]:
+        got = self._call(self.articles.get, include=["metadatas"])
+        return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}
+
+    def get_article(self, doc_id: str) -> dict | None:
+        got = self._call(self.articles.get, ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return {**(got["metadatas"][0] or {}), "doc_id": doc_id, "text": got["documents"][0]}
+
+    def list_articles(self, with_text: bool = False) -> list[dict]:
+        include = ["metadatas", "documents"] if with_text else ["metadatas"]
+        got = self._call(self.articles.get, include=include)
+        rows = []
+        for n, (doc_id, meta) in enumerate(zip(got["ids"], got["metadatas"])):
+            row = {**(meta or {}), "doc_id": doc_id}
+            if with_text:
+                row["text"] = got["documents"][n]
+            rows.append(row)
+        return rows
+
+    def upsert_article(self, doc_id: str, text: str, metadata: dict, embedding: np.ndarray) -> None:
+        meta = {k: ("" if v is None else v) for k, v in metadata.items()}
+        self._call(self.articles.upsert, ids=[doc_id], documents=[text], metadatas=[meta], embeddings=[embedding.tolist()])
+
+    def delete_article(self, doc_id: str) -> None:
+        self._call(self.sentences.delete, where={"doc_id": doc_id})
+        self._call(self.articles.delete, ids=[doc_id])
+
+    # -- sentences ---------------------------------------------------------
+    def add_nodes(self, nodes: list) -> None:
+        if nodes:
+            self._call(self.vector_store.add, nodes)
+
+    def delete_stale_sentences(self, doc_id: str, keep_hash: str) -> None:
+        """Drop a document's sentences from older versions (written before, deleted after)."""
+        self._call(self.sentences.delete, where={"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]})
+
+    def all_nodes(self) -> list:
+        """Every sentence node, in a stable order (for the BM25 index and the sentence table)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        got = self._call(self.sentences.get, include=["metadatas", "documents"])
+        nodes = [metadata_dict_to_node(m, text=t) for m, t in zip(got["metadatas"], got["documents"])]
+        nodes.sort(key=lambda n: (n.metadata.get("doc_id", ""), n.metadata.get("idx", 0)))
+        return nodes
+
+    def count(self) -> int:
+        return self._call(self.sentences.count)
+
+    # -- version stamp: changes whenever the set of articles changes --------
+    def version(self) -> str:
+        meta = self.articles.metadata or {}
+        return str(meta.get(VERSION_KEY, ""))
+
+    def bump_version(self) -> str:
+        hashes = self.article_hashes()
+        digest = hashlib.sha256("\n".join(f"{k}:{v}" for k, v in sorted(hashes.items())).encode()).hexdigest()[:16]
+        self._call(self.articles.modify, metadata={VERSION_KEY: digest})
+        return digest
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailable(f"The Chroma server stopped answering ({type(exc).__name__}). Is `chroma run` still up?") from exc
+            raise
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    names = {type(e).__name__ for e in _chain(exc)}
+    return bool(names & {"ConnectError", "ConnectionError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "ConnectionRefusedError"})
+
+
+def _chain(exc: BaseException | None) -> Iterable[BaseException]:
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
