@@ -52,6 +52,9 @@ class Vocabulary:
     def idf(self, stem: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
 
+    def max_idf(self) -> float:
+        return math.log(1 + self.n)
+
     def known(self, stem: str) -> bool:
         return self.df.get(stem, 0) > 0
 

@@ -25,7 +25,7 @@ def load_or_build(data_dir: Path, collection: str, version: str, nodes: Callable
     if version and stamp.exists():
         try:
             if json.loads(stamp.read_text()).get("version") == version:
-                retriever = BM25Retriever.from_persist_dir(str(path))
+                retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
                 retriever.similarity_top_k = min(top_k, len(retriever.corpus))
                 return retriever
         except Exception:  # a damaged cache is only a cache: rebuild it

@@ -1,0 +1,31 @@
+# Two commands on a fresh machine:  `make run` (chat UI on the seeds)  and  `make test`.
+VENV  := .venv
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test eval bench browser install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	# torch==2.13.0 is pinned in pyproject: pip takes the local CPU wheel, not a CUDA build.
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/assistant ui
+
+test: $(STAMP) browser
+	$(VENV)/bin/python -m pytest
+
+eval: $(STAMP)
+	$(VENV)/bin/assistant eval --baseline
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/run.py
+
+# Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }

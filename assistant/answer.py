@@ -1,0 +1,134 @@
+"""From scored sentences to an Answer: pick the fact, the quotes, or decline.
+
+Every quote is a sentence's exact [start:end] slice of its stored article; nothing here
+rewrites article text, so the verbatim guarantee holds by construction (and is tested).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import render
+from .dedupe import same_sentence, same_story
+from .engine import Engine
+from .extract import Candidate, candidates, clause_answer, compatible, verb_clause_at
+from .models import Answer, Citation
+from .question import Question
+from .scoring import Scored, question_names
+
+CONFLICT_RATIO = 0.75  # a rival value this close to the best one is a real disagreement
+CONFLICT_KINDS = {"number", "date", "duration"}
+
+
+@dataclass
+class Thresholds:
+    relevance: float  # best sentence score below this: decline
+    candidate: float = 0.30  # best entity score below this: decline
+
+
+def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -> Answer:
+    best = scored[0] if scored else None
+    if best is None or best.score < th.relevance or not best.names_ok:
+        return decline(engine, q, "no passage is about this" if best else "the index is empty")
+    if q.labels:
+        cands = candidates(q, scored)
+        if not cands or cands[0].score < th.candidate:
+            return decline(engine, q, f"no passage states a {q.kind}")
+        top = cands[0]
+        rival = _rival(engine, q, top, cands[1:])
+        if rival:
+            sides = [top, rival]
+            cites = _name_copies(engine, _citations(engine, [s for c in sides for s in _support(c)[:1]]), scored)
+            note = "**The sources disagree:** " + " · ".join(
+                f"{c.value} [{_marker_for(cites, c)}]" for c in sides)
+            short = f"{top.value} or {rival.value} (sources disagree)"
+            return Answer(q.text, True, short, render.answer_text(short, cites, note), cites, conflict=True)
+        support = [s for s in _support(top) if s.score >= 0.8 * _support(top)[0].score]
+        cites = _name_copies(engine, _citations(engine, support[: engine.settings.max_quotes]), scored)
+        return Answer(q.text, True, top.value, render.answer_text(top.value, cites), cites)
+    if q.verb:  # "what did he announce": prefer a sentence that uses the verb as a verb
+        with_verb = [s for s in scored[:5] if verb_clause_at(q, s.row.text) is not None and s.score >= 0.8 * best.score]
+        best = with_verb[0] if with_verb else best
+    if q.kind == "describe":
+        named = [s for s in scored[:5] if any(n + "," in s.row.text for n in q.names)]
+        best = named[0] if named else best
+    chosen = [best] + [s for s in scored if s is not best and s.score >= 0.9 * best.score][: engine.settings.max_quotes - 1]
+    cites = _name_copies(engine, _citations(engine, chosen), scored)
+    short = clause_answer(q, best)
+    return Answer(q.text, True, short, render.answer_text(short, cites), cites)
+
+
+def decline(engine: Engine, q: Question, reason: str) -> Answer:
+    text = render.decline_text(len(engine.articles), question_names(engine, q))
+    return Answer(q.text, False, None, text, [], reason=reason)
+
+
+def _support(c: Candidate) -> list[Scored]:
+    seen, out = set(), []
+    for s, _, _ in sorted(c.support, key=lambda t: t[0].score, reverse=True):
+        if s.row.node_id not in seen:
+            seen.add(s.row.node_id)
+            out.append(s)
+    return out
+
+
+def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
+    if q.kind not in CONFLICT_KINDS:
+        return None
+    for c in others:
+        if c.score < CONFLICT_RATIO * top.score:
+            return None
+        if c.label != top.label or compatible(top, c):
+            continue
+        # Only a different report can disagree: two copies of one wire story can't.
+        docs_a, docs_b = set(top.doc_ids), set(c.doc_ids)
+        if not (docs_b - docs_a) and not (docs_a - docs_b):
+            continue
+        if all(_dup(engine, a, b) for a in docs_a for b in docs_b if a != b):
+            continue
+        return c
+    return None
+
+
+def _dup(engine: Engine, a: str, b: str) -> bool:
+    return same_story(engine.articles[a]["text"], engine.articles[b]["text"])
+
+
+def _marker_for(cites: list[Citation], c: Candidate) -> int:
+    for cite in cites:
+        if c.value in cite.quote:
+            return cite.marker
+    return cites[-1].marker if cites else 1
+
+
+def _citations(engine: Engine, chosen: list[Scored]) -> list[Citation]:
+    """One citation per distinct sentence; a near-identical sentence from a copy of the
+    same story adds its outlet to ``also_in`` instead of a second quote."""
+    out: list[Citation] = []
+    for s in chosen:
+        art = engine.articles[s.row.doc_id]
+        dup = next((c for c in out if c.doc_id != s.row.doc_id and same_sentence(c.quote, s.row.text)
+                    and _dup(engine, c.doc_id, s.row.doc_id)), None)
+        if dup is not None:
+            idx = out.index(dup)
+            out[idx] = Citation(**{**dup.__dict__, "also_in": dup.also_in + (art["outlet"],)})
+            continue
+        if any(c.doc_id == s.row.doc_id and c.start == s.row.start for c in out):
+            continue
+        date = art["date_text"] + (f" ({art['date_iso']})" if art.get("date_iso") and art["date_iso"] not in art["date_text"] else "")
+        out.append(Citation(marker=len(out) + 1, quote=s.row.text, doc_id=s.row.doc_id, title=art["title"],
+                            outlet=art["outlet"], date=date or "undated", start=s.row.start, end=s.row.end))
+    return out
+
+
+def _name_copies(engine: Engine, cites: list[Citation], pool: list[Scored]) -> list[Citation]:
+    """A quoted sentence also carried by a copy of the same story names that outlet too."""
+    out = []
+    for c in cites:
+        also = list(c.also_in)
+        for s in pool:
+            outlet = engine.articles[s.row.doc_id]["outlet"]
+            if (s.row.doc_id != c.doc_id and outlet not in also and outlet != c.outlet
+                    and same_sentence(c.quote, s.row.text) and _dup(engine, c.doc_id, s.row.doc_id)):
+                also.append(outlet)
+        out.append(Citation(**{**c.__dict__, "also_in": tuple(also)}))
+    return out

@@ -1,0 +1,111 @@
+"""The Python API: ``ask``, ``get_article``, ``list_articles``, ``ingest``.
+
+The engine is opened on first use and kept for the process; ``reset()`` drops it so a
+changed environment (another data dir, a server address) takes effect.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidQuestion
+from .models import Answer, Article, ArticleSummary, IngestReport
+from .settings import Settings
+
+_engine = None
+_lock = threading.RLock()
+
+
+def engine(settings: Settings | None = None, progress=None):
+    global _engine
+    with _lock:
+        if _engine is None or (settings is not None and settings != _engine.settings):
+            from .engine import Engine
+
+            _engine = Engine(settings or Settings.from_env(), progress)
+        return _engine
+
+
+def reset() -> None:
+    global _engine
+    with _lock:
+        _engine = None
+
+
+def _check(question: Any, settings: Settings) -> str:
+    if not isinstance(question, str):
+        raise InvalidQuestion(f"The question must be text, not {type(question).__name__}.")
+    q = " ".join(question.split())
+    if not q:
+        raise InvalidQuestion("The question is empty. Ask something about the articles, e.g. "
+                              "“Where did Kim Jong Un meet the Russian culture minister?”")
+    if len(q) > settings.max_question_chars:
+        raise InvalidQuestion(f"The question is {len(q):,} characters long; the limit is "
+                              f"{settings.max_question_chars:,}. Ask one short question at a time.")
+    return q
+
+
+def ask(question: str, history: Any = None) -> Answer:
+    """Answer ``question`` from the articles, with verbatim, cited quotes, or decline."""
+    from .answer import Thresholds, compose, decline
+    from .followup import normalise_history, resolve
+    from .question import analyse
+    from .scoring import score_hits
+
+    t0 = time.perf_counter()
+    eng = engine()
+    q_text = _check(question, eng.settings)
+    with _lock:
+        eng.refresh_if_changed()
+        t1 = time.perf_counter()
+        turns = normalise_history(history)
+        query = resolve(q_text, turns, eng.vocab)
+        q = analyse(q_text, query)
+        q.names = [n for n, _ in eng.vocab.find_names(query)]
+        if not q.focus:
+            answer = decline(eng, q, "the question has no words the articles could match")
+        else:
+            hits = eng.retriever.retrieve(query)
+            t2 = time.perf_counter()
+            scored = score_hits(eng, q, hits)
+            answer = compose(eng, q, scored, Thresholds(eng.settings.min_relevance))
+            answer.timings_ms["retrieve"] = round((t2 - t1) * 1000, 2)
+    answer.question = q_text
+    answer.resolved_question = query if query != q_text else None
+    answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
+    return answer
+
+
+def retrieve_articles(question: str, history: Any = None, k: int = 5) -> list[str]:
+    """Doc ids ranked by their best sentence (for retrieval recall/MRR in the evals)."""
+    from .followup import normalise_history, resolve
+
+    eng = engine()
+    q = resolve(_check(question, eng.settings), normalise_history(history), eng.vocab)
+    ranked: list[str] = []
+    for hit in eng.retriever.retrieve(q):
+        doc = eng.rows[hit.node_id].doc_id
+        if doc not in ranked:
+            ranked.append(doc)
+    return ranked[:k]
+
+
+def get_article(doc_id: str) -> Article:
+    return engine().article(doc_id)
+
+
+def list_articles() -> list[ArticleSummary]:
+    return engine().summaries()
+
+
+def ingest(paths: list[str | Path], progress=None) -> IngestReport:
+    """Add or update articles from files or folders; bad files are reported, not raised."""
+    with _lock:
+        return engine().ingest([Path(p) for p in paths], progress)
+
+
+def rebuild_index(progress=None) -> IngestReport:
+    with _lock:
+        return engine().reindex(progress)

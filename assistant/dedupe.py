@@ -1,0 +1,33 @@
+"""Near-duplicate articles (one wire story run by two outlets) and their shared sentences.
+
+Word-shingle Jaccard is enough at this scale and needs no model; results are cached
+per engine and computed lazily, only for articles that reach an answer.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .text import tokens
+
+ARTICLE_JACCARD = 0.35
+SENTENCE_JACCARD = 0.6
+
+
+@lru_cache(maxsize=4096)
+def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
+    words = [w for w in tokens(text) if w not in ("mr", "ms", "mrs")]
+    return frozenset(tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1)))
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def same_story(text_a: str, text_b: str) -> bool:
+    return text_a is text_b or jaccard(shingles(text_a), shingles(text_b)) >= ARTICLE_JACCARD
+
+
+def same_sentence(a: str, b: str) -> bool:
+    wa = frozenset(w for w in tokens(a) if w not in ("mr", "ms", "mrs"))
+    wb = frozenset(w for w in tokens(b) if w not in ("mr", "ms", "mrs"))
+    return jaccard(wa, wb) >= SENTENCE_JACCARD

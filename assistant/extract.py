@@ -1,0 +1,156 @@
+"""Short answers: the entity of the asked-for kind that the best sentences put closest
+to the question's words, with support summed across sentences and articles.
+
+No extractive-QA model ships on PyPI for offline use (see the offline-stack notes), so
+the span is chosen from the entities spaCy tagged at ingest time.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .question import Question
+from .scoring import Scored
+from .text import TOKEN, content_stems, digits, stem
+
+MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+VAGUE_DATE = re.compile(r"\b(?:this|last|next|recent|coming|past|earlier|later)\b|\bago\b|\bday by day\b", re.I)
+SUPPORT = 0.25  # share of a further sentence's score added to a value it also states
+LABEL_WEIGHT = {"person": {"ORG": 0.7}, "place": {"ORG": 0.75}}
+
+
+@dataclass
+class Candidate:
+    value: str  # as printed in the best sentence
+    key: str
+    label: str
+    score: float = 0.0
+    support: list[tuple[Scored, int, int]] = field(default_factory=list)  # (sentence, start, end)
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return list(dict.fromkeys(s.row.doc_id for s, _, _ in self.support))
+
+
+def key_of(value: str, label: str) -> str:
+    v = digits(value.lower()).replace("’", "'")
+    v = re.sub(r"^(?:the|mr|ms|mrs|some|about|around|over|more than|at least|nearly|almost|up to|as many as)\s+", "", v)
+    v = re.sub(r"^(?:the|mr|ms|mrs)\s+", "", v)
+    if label in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"):
+        m = re.search(r"\d[\d.]*(?:\s*(?:million|billion))?", v)
+        return m.group() if m else v
+    return re.sub(r"[^a-z0-9 ]+", " ", v).strip()
+
+
+def _proximity(q: Question, s: Scored, a: int, b: int) -> float:
+    """1.0 when question words sit right beside the entity, decaying with distance."""
+    text = s.row.text
+    positions = [m.start() for m in TOKEN.finditer(text) if stem(m.group().lower().removesuffix("’s").removesuffix("'s")) in q.focus
+                 and not (a <= m.start() < b)]
+    if not positions:
+        return 0.7
+    dist = min(abs(p - a) if p < a else abs(p - b) for p in positions)
+    return 1.0 / (1.0 + dist / 120.0)
+
+
+def _date_weight(value: str) -> float:
+    if re.search(r"\d", value) or MONTH.search(value):
+        return 0.6 if VAGUE_DATE.search(value) else 1.0
+    return 0.5 if VAGUE_DATE.search(value) else 0.8  # weekdays: relative to a dateline
+
+
+def candidates(q: Question, scored: list[Scored], limit: int = 8) -> list[Candidate]:
+    found: dict[str, Candidate] = {}
+    for s in scored[:limit]:
+        for a, b, label in s.row.entities:
+            if label not in q.labels:
+                continue
+            value = s.row.text[a:b].strip(" ,.;:“”\"'")
+            stems = content_stems(value)
+            if not stems or all(st in q.excluded for st in stems):
+                continue  # only repeats the question ("Pyongyang" in "who visited Pyongyang")
+            if label in ("CARDINAL", "QUANTITY") and re.fullmatch(r"(?:one|two|three|\d)", value.lower()):
+                continue  # "the two countries": not a figure anyone asks for
+            weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0)
+            if label in ("DATE", "TIME"):
+                weight *= _date_weight(value)
+            if q.head and q.head in stems:
+                weight *= 1.25
+            if q.kind == "person":  # the subject of "who visited..." usually comes first
+                weight *= 1.0 - 0.3 * a / max(len(s.row.text), 1)
+            score = s.score * _proximity(q, s, a, b) * weight
+            key = key_of(value, label)
+            c = found.get(key)
+            if c is None:
+                c = found[key] = Candidate(value, key, label)
+            c.support.append((s, a, b))
+            if score > c.score:
+                c.score, c.value = score + SUPPORT * c.score, value
+            else:
+                c.score += SUPPORT * score
+    merged = _merge_names(list(found.values()))
+    return sorted(merged, key=lambda c: c.score, reverse=True)
+
+
+def _merge_names(cands: list[Candidate]) -> list[Candidate]:
+    """'Shoigu' and 'Sergei Shoigu' are one answer: keep the full name, add the support."""
+    cands.sort(key=lambda c: len(c.key), reverse=True)
+    kept: list[Candidate] = []
+    for c in cands:
+        host = next((k for k in kept if k.label == c.label and k.key.endswith(" " + c.key)), None)
+        if host:
+            host.score = max(host.score, c.score) + 0.1 * min(host.score, c.score)
+            host.support += c.support
+        else:
+            kept.append(c)
+    return kept
+
+
+def compatible(a: Candidate, b: Candidate) -> bool:
+    """Do two values agree? 'June 19' fits 'June 19, 2024'; '6,000' fits '6,000 troops'."""
+    ka, kb = a.key, b.key
+    if ka == kb or ka in kb or kb in ka:
+        return True
+    na, nb = re.findall(r"\d+", ka), re.findall(r"\d+", kb)
+    if a.label in ("DATE", "TIME") and b.label in ("DATE", "TIME"):
+        ma, mb = MONTH.findall(ka), MONTH.findall(kb)
+        if ma and mb and ma[0][:3] != mb[0][:3]:
+            return False
+        days_a = [n for n in na if len(n) <= 2]
+        days_b = [n for n in nb if len(n) <= 2]
+        if days_a and days_b and days_a[0] != days_b[0]:
+            return False
+        years_a = [n for n in na if len(n) == 4]
+        years_b = [n for n in nb if len(n) == 4]
+        if years_a and years_b and years_a[0] != years_b[0]:
+            return False
+        return bool(ma and mb) or bool(set(na) & set(nb))
+    return bool(na and nb and na[0] == nb[0])
+
+
+def verb_clause_at(q: Question, text: str) -> int | None:
+    """Position right after the question's verb used as a verb ("announced that ...")."""
+    if not q.verb:
+        return None
+    for m in TOKEN.finditer(text):
+        if stem(m.group().lower()) == q.verb and re.match(r"\s*(?:that\b|:|,|“|\")", text[m.end():]):
+            return m.end()
+    return None
+
+
+def clause_answer(q: Question, s: Scored, max_words: int = 28) -> str:
+    """For 'what did X announce/say': the clause after the verb; else the sentence itself."""
+    text = s.row.text
+    if q.kind == "describe":  # "Who is Hong Min?" → the apposition after the name
+        for name in sorted(q.names, key=len, reverse=True):
+            m = re.search(re.escape(name) + r",\s+([^,]+(?:,[^,]{0,40}?)?)(?:,|$)", text)
+            if m:
+                return m.group(1).strip().rstrip(".")
+    at = verb_clause_at(q, text)
+    if at is not None:
+        rest = re.sub(r"^(?:that|:|,)\s*", "", text[at:].strip())
+        if len(rest.split()) >= 3:
+            text = rest
+    words = text.split()
+    short = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+    return short.rstrip(" .,;")

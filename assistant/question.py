@@ -1,0 +1,74 @@
+"""What kind of fact a question asks for, by rules (no parser loads on the query path)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import QUESTION_WORDS, content_stems
+
+PERSON = frozenset({"PERSON"})
+DATE = frozenset({"DATE", "TIME"})
+NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+PLACE = frozenset({"GPE", "LOC", "FAC"})
+ORG = frozenset({"ORG"})
+NAME = frozenset({"PERSON", "ORG", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "GPE", "LOC", "LAW"})
+
+ORG_NOUNS = r"(?:organi[sz]ation|agency|newspaper|outlet|media|group|body|team|institute|institution|ministry|party|court|service|committee|council|company|paper|department|center|centre|station|network)"
+PLACE_NOUNS = r"(?:city|country|countries|nation|place|region|province|location|port|shipyard|dockyard|area|sea|town|capital|site|oblast|territory)"
+TIME_NOUNS = r"(?:date|day|year|month|time|week|weekday)"
+COUNT_NOUNS = r"(?:number|tonnage|size|toll|total|figure|count|amount|percentage|share|distance|length|weight|tally)"
+
+# (pattern, expected entity labels, kind). First match wins.
+RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
+    (re.compile(r"\bhow old\b|\bwhat age\b|\bhow many years old\b", re.I), NUMBER, "age"),
+    (re.compile(rf"\bhow (?:many|much)\b|\bwhat (?:is|was|were|are)? ?(?:the )?{COUNT_NOUNS}\b|\bhow (?:large|big|far|heavy)\b", re.I), NUMBER, "number"),
+    (re.compile(rf"\bwhen\b|\b(?:what|which) {TIME_NOUNS}\b|\bon what (?:date|day)\b|\bin what (?:year|month)\b|\bhow long ago\b", re.I), DATE, "date"),
+    (re.compile(r"\bhow long\b", re.I), DATE | NUMBER, "duration"),
+    (re.compile(rf"\b(?:what|which) (?:\w+ )?{ORG_NOUNS}\b", re.I), ORG, "organisation"),
+    (re.compile(rf"\bwhere\b|\b(?:what|which) (?:\w+ )?{PLACE_NOUNS}\b", re.I), PLACE | ORG, "place"),
+    (re.compile(r"^\s*(?:and |so )?(?:who|whom)\b|\bwhose\b|\bwho\b|\b(?:what|which) (?:person|official|leader|minister|analyst|expert|researcher|president|secretary|ambassador|director|fellow)\b", re.I), PERSON | ORG, "person"),
+    (re.compile(r"\bwhat (?:is|was) the name\b|\bwhat (?:is|was) .{0,20}called\b|\bname the\b", re.I), NAME, "name"),
+    (re.compile(r"^\s*(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would)\b", re.I), frozenset(), "yesno"),
+]
+
+
+WHO_IS = re.compile(r"^\s*who(?: is|'s| was| are| were)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")
+
+
+@dataclass
+class Question:
+    text: str  # as asked
+    query: str  # after follow-up resolution: what retrieval searches for
+    labels: frozenset[str] = frozenset()  # entity labels a short answer must have; empty = descriptive
+    kind: str = "what"
+    focus: list[str] = field(default_factory=list)  # content stems of the query
+    head: str | None = None  # stem of the counted/asked noun: "soldiers" in "how many soldiers"
+    verb: str | None = None  # stem of the main verb: "announce" in "what did he announce"
+    excluded: set[str] = field(default_factory=set)  # stems an answer must not merely repeat
+    names: list[str] = field(default_factory=list)  # corpus names in the query (set by the caller)
+
+
+def analyse(text: str, query: str | None = None) -> Question:
+    query = query or text
+    labels, kind = frozenset(), "what"
+    for pattern, want, name in RULES:
+        if pattern.search(text):
+            labels, kind = want, name
+            break
+    if kind == "person" and WHO_IS.match(text):
+        labels, kind = frozenset(), "describe"  # "Who is Hong Min?" asks what he is
+    focus = [s for s in content_stems(query) if s not in QUESTION_WORDS]
+    head = None
+    m = re.search(r"\bhow (?:many|much) (?:more |additional |of the )?([A-Za-z-]+)", text, re.I) or \
+        re.search(rf"\bwhat (?:is |was )?(?:the )?({COUNT_NOUNS}|{PLACE_NOUNS}|{ORG_NOUNS})\b", text, re.I)
+    if m:
+        stems = content_stems(m.group(1))
+        head = stems[0] if stems else None
+    verb = None
+    v = re.search(r"\b(?:did|does|do|will|would|has|have|had)\s+(?:\w+\s+){0,3}?(\w+)\s*\??$", text, re.I) or \
+        re.search(r"\b(?:did|does|do)\s+(?:[A-Z][\w-]*\s+)*(?:the\s+\w+\s+)?(\w+)\b", text)
+    if v:
+        stems = content_stems(v.group(1))
+        verb = stems[0] if stems else None
+    return Question(text=text, query=query, labels=labels, kind=kind, focus=focus, head=head, verb=verb,
+                    excluded=set(focus))

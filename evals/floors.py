@@ -1,0 +1,31 @@
+"""The quality floor: below any of these, the suite (and CI) fails.
+
+One dict, read by the test and by the report, so the two can never disagree.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+FLOORS: dict[str, float] = {
+    "accuracy": 0.90,
+    "citation_recall": 0.90,
+    "verbatim_rate": 1.00,
+    "refusal_recall": 0.90,
+}
+
+
+def check_floors(overall: Mapping[str, object]) -> dict[str, bool | None]:
+    """Pass/fail per floored figure.
+
+    None means "not applicable": the figure has no cases in this run (e.g. ``--kind
+    single`` has no unanswerable cases, so no refusal recall). A full run has them all.
+    """
+    out: dict[str, bool | None] = {}
+    for name, floor in FLOORS.items():
+        value = overall.get(name)
+        out[name] = None if value is None else float(value) >= floor - 1e-9  # type: ignore[arg-type]
+    return out
+
+
+def all_pass(verdicts: Mapping[str, bool | None]) -> bool:
+    return all(v is not False for v in verdicts.values())

@@ -1,0 +1,97 @@
+"""Shared fixtures: real components only (the packaged model, a real Chroma store).
+
+``seeded_env`` indexes the seed articles once per session into a temporary data dir;
+tests that write (ingest, corruption) take ``fresh_env`` and a store of their own.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, apply_offline_env
+
+apply_offline_env()
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+def _use(data_dir: Path, **extra: str) -> None:
+    from assistant import api
+
+    os.environ["NEWSQA_DATA_DIR"] = str(data_dir)
+    for key in ("NEWSQA_CHROMA_HOST", "NEWSQA_CHROMA_PORT"):
+        os.environ.pop(key, None)
+    os.environ.update(extra)
+    api.reset()
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("seeded")
+    _use(data)
+    from assistant import api
+
+    api.engine()  # builds the index from seeds/
+    return data
+
+
+@pytest.fixture
+def seeded_env(seeded_dir):
+    _use(seeded_dir)
+    yield seeded_dir
+    _use(seeded_dir)
+
+
+@pytest.fixture
+def fresh_env(tmp_path, seeded_dir):
+    """An empty data dir of its own (the seeds are indexed into it on first use)."""
+    data = tmp_path / "data"
+    _use(data)
+    yield data
+    _use(seeded_dir)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})}, cwd=PROJECT_ROOT)
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` on 127.0.0.1 (the CLI shipped in the chromadb wheel)."""
+    port = free_port()
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    import urllib.request
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            break
+        except Exception:
+            if proc.poll() is not None:
+                pytest.fail("chroma run exited during start-up")
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not answer its heartbeat within 60 s")
+    yield proc, port
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

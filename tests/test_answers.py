@@ -1,0 +1,92 @@
+"""Answers on the seed corpus: the fact, verbatim cited quotes, refusals, conflicts, follow-ups."""
+import pytest
+
+from assistant import ask, get_article
+
+
+def verbatim(answer) -> None:
+    for c in answer.citations:
+        art = get_article(c.doc_id)
+        assert art.text[c.start:c.end] == c.quote
+        assert (c.title, c.outlet) == (art.title, art.outlet)
+        assert f"[{c.marker}]" in answer.text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How many soldiers has Russia lost in the Kursk operation?", "more than 62,000 soldiers"),
+    ("When did Shoigu announce that North Korea would send 6,000 military workers?", "June 18"),
+    ("Who is the Russian culture minister who met Kim Jong Un?", "Olga Lyubimova"),
+    ("How many member states does the ICC have?", "124"),
+    ("Where were the rockets launched from?", "Sunan"),
+])
+def test_short_answer_is_the_fact(seeded_env, question, expected):
+    a = ask(question)
+    assert a.answered, a.text
+    assert expected in a.short_answer
+    assert 1 <= len(a.citations) <= 3
+    assert any(expected.split()[-1] in c.quote for c in a.citations)
+    verbatim(a)
+
+
+def test_where_kim_met_the_culture_minister(seeded_env):
+    a = ask("Where did Kim Jong Un meet the Russian culture minister?", history=None)
+    assert a.answered
+    assert any(p in a.short_answer for p in ("Pyongyang", "Workers’ Party", "headquarters"))
+    assert any("Lyubimova" in c.quote for c in a.citations)
+    verbatim(a)
+
+
+@pytest.mark.parametrize("question", [
+    "How old is Hong Min?",
+    "Who won the 2022 World Cup?",
+    "What is the name of the ship raised at Chongjin?",
+    "How many troops did North Korea send to Syria?",
+])
+def test_declines_when_the_articles_do_not_say(seeded_env, question):
+    a = ask(question)
+    assert not a.answered, a.text
+    assert a.citations == [] and a.short_answer is None
+    assert "don't say" in a.text
+
+
+def test_near_miss_names_what_the_corpus_does_mention(seeded_env):
+    a = ask("How old is Hong Min?")
+    assert "Hong Min" in a.text
+
+
+def test_conflicting_dates_are_reported_with_both_sides_quoted(seeded_env):
+    a = ask("When did Shoigu visit Pyongyang in March?")
+    assert a.answered and a.conflict
+    assert "March 21" in a.text and "March 22" in a.text
+    outlets = {c.outlet for c in a.citations}
+    assert "Korea Herald" in outlets and outlets & {"The Star", "Straits Times"}
+    verbatim(a)
+
+
+def test_one_wire_story_is_quoted_once_and_names_both_outlets(seeded_env):
+    a = ask("How far is the train journey between Moscow and Pyongyang?")
+    assert a.answered
+    quotes = [c.quote for c in a.citations]
+    assert sum("world's longest direct rail trip" in q for q in quotes) == 1
+    cite = next(c for c in a.citations if "rail trip" in c.quote)
+    assert {cite.outlet, *cite.also_in} == {"The Star", "Straits Times"}
+
+
+def test_follow_up_uses_the_conversation(seeded_env):
+    first = ask("Who visited Pyongyang on June 17?")
+    assert "Shoigu" in (first.short_answer or "")
+    for history in ([("Who visited Pyongyang on June 17?", first.text)],
+                    [{"role": "user", "content": "Who visited Pyongyang on June 17?"},
+                     {"role": "assistant", "content": first.text}]):
+        a = ask("What did he announce?", history=history)
+        assert a.answered and "Shoigu" in a.resolved_question
+        assert "6,000" in a.short_answer
+        verbatim(a)
+
+
+def test_to_dict_is_json_ready(seeded_env):
+    import json
+
+    d = ask("How many member states does the ICC have?").to_dict()
+    assert json.loads(json.dumps(d))["citations"][0]["quote"]
+    assert set(d) >= {"answered", "short_answer", "text", "citations"}

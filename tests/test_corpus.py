@@ -1,0 +1,64 @@
+"""The seed files parse into the nine articles, each a verbatim slice of its file."""
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import read_paths
+from assistant.corpus.article import iso_date
+from assistant.dedupe import same_story
+from conftest import SEEDS
+
+EXPECTED = [
+    ("Kim Jong Un meets Russian Culture Minister amid growing ties", "UPI", "SEOUL. June 30 (UPI)"),
+    ("North Korea launches multiple rockets, Seoul says", "UPI", "SEOUL, June 19 (UPI)"),
+    ("North Korea raises capsized warship after failed launch", "UPI", "SEOUL, June 6 (UPI)"),
+    ("Kim Jong Un vows to ‘unconditionally support’ Russia’s war against Ukraine", "UPI", "June 4 (UPI)"),
+    ("North Korean: We Support Russia Unconditionally", "Saba Yemen", "3 days ago"),
+    ("Why Putin's top aide Shoigu keeps meeting Kim Jong-un", "Korea Herald", "3 days ago"),
+    ("Top Russian security official holds talks with N.Korea's Kim for second time in two weeks", "The Star", "4 days ago"),
+    ("Top Russian security official holds talks with North Korea's Kim for second time in two weeks", "Straits Times", "4 days ago"),
+    ("Ex-ICC president urges Ukraine to file ICC case against North Korea", "Yahoo", "19-05-2025"),
+]
+
+
+@pytest.fixture(scope="module")
+def articles():
+    arts, failed = read_paths([SEEDS])
+    assert failed == []
+    return arts
+
+
+def test_nine_articles_with_title_outlet_and_printed_date(articles):
+    assert [(a.title, a.outlet, a.date_text) for a in articles] == EXPECTED
+
+
+def test_iso_date_only_where_the_text_states_one(articles):
+    assert {a.outlet: a.date_iso for a in articles}["Yahoo"] == "2025-05-19"
+    assert all(a.date_iso is None for a in articles if a.outlet != "Yahoo")
+    assert iso_date("3 days ago") is None and iso_date("June 30") is None
+    assert iso_date("June 19, 2024") == "2024-06-19"
+
+
+def test_article_text_is_a_slice_of_its_source_file_without_page_chrome(articles):
+    for a in articles:
+        source = (SEEDS / a.source.split("#")[0]).read_text()
+        assert a.text in source
+        assert "Source link" not in a.text and "Whatsapp Telegram" not in a.text
+        assert "Patreon" not in a.text and "Join ST's Telegram" not in a.text
+    first = articles[0]
+    assert first.text.startswith("Russian Culture Minister Olga Lyubimova")
+    assert not first.text.startswith("Sergei Shoigu")  # the tag page header is not an article
+
+
+def test_ids_are_stable_and_unique(articles):
+    again, _ = read_paths([SEEDS])
+    assert [a.doc_id for a in articles] == [a.doc_id for a in again]
+    assert len({a.doc_id for a in articles}) == 9
+
+
+def test_the_reuters_story_run_twice_is_recognised_as_one(articles):
+    by_outlet = {a.outlet: a for a in articles}
+    assert same_story(by_outlet["The Star"].text, by_outlet["Straits Times"].text)
+    assert not same_story(by_outlet["The Star"].text, by_outlet["Korea Herald"].text)
+    upi = [a for a in articles if a.outlet == "UPI"]
+    assert not same_story(upi[0].text, upi[1].text)

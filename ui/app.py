@@ -1,0 +1,110 @@
+"""Layout, launch and the ``assistant ui`` command.
+
+``build_app()`` is the whole UI as a ``gr.Blocks`` (tests launch it directly);
+``launch()`` adds what Gradio 6 takes at launch time (theme, CSS, auth);
+``cli()`` parses the command line, refuses to expose an unprotected server,
+warms the engine so the first answer is fast, and serves.
+"""
+from __future__ import annotations
+
+import ui  # noqa: F401  (sets the offline environment before gradio is imported)
+
+import gradio as gr
+
+from ui import chat, corpus_tab, render
+from ui.launch import CSS, SCROLL_TO_MARK_JS, THEME, cli, launch
+
+__all__ = ["build_app", "cli", "launch"]
+
+ENGINE = "newsqa-engine"  # one concurrency group: chat, API and ingest never run the engine at once
+
+
+def _private(**kwargs: object) -> dict:
+    """Event options for UI-only events: not part of the client API."""
+    return {"api_visibility": "private", "concurrency_id": ENGINE, **kwargs}
+
+
+def _setter(text: str):
+    """A no-input handler that puts ``text`` in the question box (binds text now, not late)."""
+    return lambda: text
+
+
+def build_app() -> gr.Blocks:
+    """The whole UI. Nothing here touches the engine until a page loads."""
+    with gr.Blocks(title="News assistant") as app:
+        pairs = gr.State([])
+        citations = gr.State([])
+        gr.Markdown(
+            "## News assistant\nAnswers only with verbatim, cited quotes from the articles; "
+            "says so when they don't hold the answer.",
+            elem_id="newsqa-header",
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                with gr.Tabs():
+                    with gr.Tab("Chat", id="chat"):
+                        chatbot = gr.Chatbot(
+                            elem_id="newsqa-chat",
+                            label="Conversation",
+                            height=520,
+                            sanitize_html=True,
+                            render_markdown=True,
+                            latex_delimiters=[],
+                            allow_tags=False,
+                            feedback_options=None,
+                            buttons=["copy"],
+                            placeholder="Ask about the news articles. Every answer quotes its sources.",
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                elem_id="newsqa-question",
+                                placeholder="Ask a question, e.g. Who visited Pyongyang on June 17?",
+                                show_label=False,
+                                scale=5,
+                                max_lines=4,
+                                submit_btn=False,
+                            )
+                            ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="newsqa-ask")
+                        with gr.Row(elem_id="newsqa-examples"):
+                            example_btns = [gr.Button(q, size="sm") for q in chat.EXAMPLES]
+                        clear_btn = gr.Button("New conversation", size="sm", elem_id="newsqa-clear")
+                    with gr.Tab("Corpus", id="corpus"):
+                        corpus = corpus_tab.build()
+            with gr.Column(scale=2, min_width=320):
+                sources = gr.Radio(
+                    choices=[],
+                    label="Sources of the last answer",
+                    elem_id="newsqa-sources",
+                    visible=False,
+                )
+                panel = gr.HTML(
+                    render.PANEL_PLACEHOLDER,
+                    elem_id="newsqa-article",
+                    js_on_load=SCROLL_TO_MARK_JS,
+                )
+
+        turn_out = [chatbot, question, pairs, citations, sources, panel]
+        question.submit(chat.respond, [question, chatbot, pairs], turn_out, **_private())
+        ask_btn.click(chat.respond, [question, chatbot, pairs], turn_out, **_private())
+        for btn, text in zip(example_btns, chat.EXAMPLES):
+            btn.click(_setter(text), None, question, api_visibility="private", queue=False).then(
+                chat.respond, [question, chatbot, pairs], turn_out, **_private()
+            )
+        clear_btn.click(chat.clear, None, [chatbot, pairs, citations, sources, panel], **_private())
+        sources.input(chat.open_citation, [sources, citations], panel, **_private())
+
+        corpus.table.select(corpus_tab.open_row, [corpus.doc_ids], panel, **_private())
+        corpus.upload.upload(
+            corpus_tab.ingest_files,
+            [corpus.upload],
+            [corpus.report, corpus.table, corpus.doc_ids],
+            **_private(show_progress="full"),
+        )
+        app.load(corpus_tab.refresh, None, [corpus.table, corpus.doc_ids], **_private())
+
+        gr.api(chat.api_ask, api_name="ask", concurrency_id=ENGINE)
+    return app
+
+
+if __name__ == "__main__":  # python -m ui.app
+    raise SystemExit(cli())

@@ -1,0 +1,126 @@
+"""Chat handlers: question in, rendered answer plus its checkable sources out.
+
+Kept apart from the layout (``ui.app``) so that the logic can be called and
+tested without a browser.  The engine is imported lazily: importing it loads the
+retrieval stack, which should happen once, in the server process.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gradio as gr
+
+from ui import render
+
+EXAMPLES: tuple[str, ...] = (
+    "Where did Kim Jong Un meet the Russian culture minister?",
+    "How many soldiers has Russia lost in the Kursk operation?",
+    "Who visited Pyongyang on June 17?",
+    "What did he announce?",
+)
+
+Pairs = list[list[str]]  # [[question, answer_text], ...]: what the engine takes as history
+
+
+def normalise_history(history: Sequence[Any] | None) -> list[Any] | None:
+    """History from the API as the engine takes it.
+
+    JSON has no tuples, so ``[["q", "a"], ...]`` arrives as lists; turn those
+    into ``(q, a)`` pairs and pass ``{"role", "content"}`` dicts through.
+    Anything else is a caller mistake, reported as such.
+    """
+    if not history:
+        return None
+    out: list[Any] = []
+    for item in history:
+        if isinstance(item, dict) and "role" in item and "content" in item:
+            out.append({"role": str(item["role"]), "content": str(item["content"])})
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            out.append((str(item[0]), str(item[1])))
+        else:
+            raise gr.Error(
+                "history must be a list of [question, answer] pairs or {role, content} messages."
+            )
+    return out
+
+
+def ask_engine(question: str, history: Sequence[Any] | None = None) -> Any:
+    """Call ``assistant.ask``; user-facing errors become ``gr.Error`` with their message."""
+    from assistant import ask
+    from assistant.errors import AssistantError
+
+    try:
+        return ask(question, history=normalise_history(history))
+    except AssistantError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def api_ask(question: str, history: list | None = None) -> dict:
+    """Answer a question from the news articles, with verbatim cited quotes.
+
+    history: earlier turns for follow-up questions, as [question, answer] pairs
+    or {"role", "content"} messages; omit it for a standalone question.
+    Returns the engine's answer as a dict (answered, short_answer, text, citations...).
+    """
+    return ask_engine(question, history).to_dict()
+
+
+def sources_update(citations: Sequence[dict]) -> dict:
+    """The radio of the last answer's citations (value = index into ``citations``)."""
+    choices = [(render.citation_label(c), str(i)) for i, c in enumerate(citations)]
+    return gr.update(choices=choices, value=None, visible=bool(choices))
+
+
+def respond(
+    question: str, messages: list[dict] | None, pairs: Pairs | None
+) -> tuple[Any, ...]:
+    """One chat turn.
+
+    Returns (chat messages, cleared textbox, history pairs, citations of this
+    answer, source radio update, article panel HTML).  The history passed to
+    the engine is its own answer text, not our rendering of it.
+    """
+    messages = list(messages or [])
+    pairs = [list(p) for p in (pairs or [])]
+    if not (question or "").strip():
+        gr.Warning("Type a question first.")
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    answer = ask_engine(question, pairs)
+    citations = [c.to_dict() for c in answer.citations]
+    messages += [
+        {"role": "user", "content": render.question_markdown(question)},
+        {"role": "assistant", "content": render.answer_markdown(answer)},
+    ]
+    pairs.append([question, answer.text])
+    return messages, "", pairs, citations, sources_update(citations), render.PANEL_PLACEHOLDER
+
+
+def open_citation(choice: str | None, citations: list[dict] | None) -> str:
+    """Article panel HTML for the chosen citation, its quote highlighted."""
+    if choice is None or not citations:
+        return render.PANEL_PLACEHOLDER
+    try:
+        cite = citations[int(choice)]
+    except (ValueError, IndexError):
+        return render.PANEL_PLACEHOLDER
+    return show_article(cite["doc_id"], cite.get("start"), cite.get("end"), cite.get("marker"))
+
+
+def show_article(
+    doc_id: str, start: int | None = None, end: int | None = None, marker: int | None = None
+) -> str:
+    """Article panel HTML, or a notice when the article is gone."""
+    from assistant import get_article
+    from assistant.errors import AssistantError
+
+    try:
+        article = get_article(doc_id)
+    except AssistantError as exc:
+        return render.error_html(str(exc))
+    return render.article_html(article, start, end, marker)
+
+
+def clear() -> tuple[list[dict], Pairs, list[dict], dict, str]:
+    """Start over: empty chat, no follow-up context, no sources."""
+    return [], [], [], gr.update(choices=[], value=None, visible=False), render.PANEL_PLACEHOLDER
