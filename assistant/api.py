@@ -37,13 +37,16 @@ def reset() -> None:
 def _check(question: Any, settings: Settings) -> str:
     if not isinstance(question, str):
         raise InvalidQuestion(f"The question must be text, not {type(question).__name__}.")
+    if len(question) > settings.max_question_chars:
+        raise InvalidQuestion(f"The question is {len(question):,} characters long; the limit is "
+                              f"{settings.max_question_chars:,}. Ask one short question at a time.")
     q = " ".join(question.split())
     if not q:
         raise InvalidQuestion("The question is empty. Ask something about the articles, e.g. "
                               "“Where did Kim Jong Un meet the Russian culture minister?”")
-    if len(q) > settings.max_question_chars:
-        raise InvalidQuestion(f"The question is {len(q):,} characters long; the limit is "
-                              f"{settings.max_question_chars:,}. Ask one short question at a time.")
+    letters = [ch for ch in q if ch.isalpha()]
+    if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters):
+        raise InvalidQuestion("The articles are in English and so is the search model: please ask in English.")
     return q
 
 

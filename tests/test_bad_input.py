@@ -1,0 +1,63 @@
+"""Bad input gets a clear error, through the API and the CLI, and loses nothing."""
+import pytest
+
+from assistant import api, ask
+from assistant.errors import InvalidQuestion, StoreUnavailable
+from conftest import free_port, run_cli
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", None, 42])
+def test_empty_or_non_text_question(seeded_env, question):
+    with pytest.raises(InvalidQuestion, match="question"):
+        ask(question)
+
+
+def test_huge_question_is_refused_with_its_size(seeded_env):
+    with pytest.raises(InvalidQuestion, match="100,000 characters"):
+        ask("why " * 25_000)
+
+
+def test_question_in_another_script_is_declined_clearly(seeded_env):
+    with pytest.raises(InvalidQuestion, match="English"):
+        ask("김정은은 어디에서 러시아 문화부 장관을 만났습니까?")
+
+
+def test_question_in_another_latin_language_does_not_invent(seeded_env):
+    a = ask("¿Quién ganó la Copa del Mundo de fútbol?")
+    assert not a.answered and a.citations == []
+
+
+def test_cli_exits_non_zero_with_the_message(seeded_env):
+    r = run_cli("ask", "   ")
+    assert r.returncode == 1 and "question is empty" in r.stderr
+
+
+def test_chroma_server_that_is_down(seeded_env):
+    port = free_port()
+    r = run_cli("ask", "Who is Hong Min?", env={"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port)})
+    assert r.returncode == 1
+    assert f"Cannot reach the Chroma server at 127.0.0.1:{port}" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_corrupted_data_dir_is_reported_then_rebuilt_without_deleting(fresh_env):
+    api.engine()  # build the index
+    api.reset()
+    sqlite = fresh_env / "chroma" / "chroma.sqlite3"
+    sqlite.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreUnavailable, match="assistant index --rebuild"):
+        api.engine()
+    r = run_cli("ask", "How many member states does the ICC have?", env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    assert r.returncode == 1 and "cannot be opened" in r.stderr
+    r = run_cli("index", "--rebuild", env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    assert r.returncode == 0, r.stderr
+    assert "Indexed 9 articles" in r.stdout
+    assert list(fresh_env.glob("chroma.broken-*"))  # the damaged copy is kept
+    r = run_cli("ask", "How many member states does the ICC have?", env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    assert r.returncode == 0 and "124" in r.stdout
+
+
+def test_missing_index_is_built_on_first_use(fresh_env):
+    assert not (fresh_env / "chroma").exists()
+    a = ask("How many member states does the ICC have?")
+    assert a.answered and (fresh_env / "chroma").exists()

@@ -1,0 +1,106 @@
+"""Ingestion of later articles: formats, incremental by content hash, broken input."""
+import json
+
+import pytest
+
+from assistant import api, ask, get_article, list_articles
+from assistant.corpus import read_paths
+
+FERRY_MD = """---
+title: Ferry Morning Lark enters service
+outlet: Wonsan Gazette
+date: July 3, 2025
+---
+# Ferry Morning Lark enters service
+
+The passenger ferry Morning Lark was launched in Wonsan on 3 July with 412 berths.
+Its captain, Ri Song Hui, said the vessel would sail to Rason twice a week.
+"""
+
+PAGE_HTML = """<html><head><title>Orchard harvest doubles | Example Post</title></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a> Subscribe now!</nav>
+<article><h1>Orchard harvest doubles</h1>
+<p>The Kaesong apple orchard harvested 870 tonnes of apples this autumn, double last year's yield.</p>
+<p>Farm manager Pak Un Ha credited a new irrigation canal finished in March for the growth.</p>
+<p>Officials said the surplus would be sold at markets in Pyongyang and Sinuiju during the winter.</p>
+</article>
+<footer>Copyright Example Post. Cookie settings. Advertise with us.</footer></body></html>"""
+
+
+def test_markdown_front_matter(tmp_path):
+    f = tmp_path / "ferry.md"
+    f.write_text(FERRY_MD)
+    (a,), failed = read_paths([f])
+    assert failed == []
+    assert (a.title, a.outlet, a.date_iso) == ("Ferry Morning Lark enters service", "Wonsan Gazette", "2025-07-03")
+    assert a.text.startswith("The passenger ferry") and "---" not in a.text
+
+
+def test_html_keeps_the_article_not_the_page_chrome(tmp_path):
+    f = tmp_path / "orchard.html"
+    f.write_text(PAGE_HTML)
+    (a,), failed = read_paths([f])
+    assert failed == []
+    assert "870 tonnes" in a.text and "irrigation canal" in a.text
+    assert "Subscribe" not in a.text and "Cookie" not in a.text
+
+
+def test_jsonl_bad_line_is_reported_and_the_rest_loads(tmp_path):
+    f = tmp_path / "batch.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"title": "Bridge opens", "text": "The Tumen river bridge opened on Friday after 14 months of work.", "outlet": "Test Wire"}),
+        '{"title": "broken", "text": ',
+        json.dumps({"title": "No text"}),
+        json.dumps({"title": "Rail link", "text": "A rail link to Khasan carried 300 tonnes of freight in its first week."}),
+    ]))
+    arts, failed = read_paths([f])
+    assert [a.title for a in arts] == ["Bridge opens", "Rail link"]
+    assert [where for where, _ in failed] == [f"{f.name} line 2", f"{f.name} line 3"]
+    assert "not valid JSON" in failed[0][1]
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
+    ("empty.md", b"   \n", "empty"),
+    ("slides.pdf", b"%PDF-1.7", "unsupported file type"),
+])
+def test_unreadable_files_get_a_clear_reason(tmp_path, name, content, reason):
+    f = tmp_path / name
+    f.write_bytes(content)
+    arts, failed = read_paths([f])
+    assert arts == [] and len(failed) == 1 and reason in failed[0][1]
+
+
+def test_incremental_ingest_skips_replaces_and_never_duplicates(fresh_env, tmp_path):
+    before = {a.doc_id for a in list_articles()}
+    assert len(before) == 9
+    f = tmp_path / "ferry.md"
+    f.write_text(FERRY_MD)
+    first = api.ingest([f])
+    assert len(first.added) == 1 and not first.failed
+    again = api.ingest([f])
+    assert again.added == [] and again.updated == [] and again.skipped == first.added
+    a = ask("How many berths does the Morning Lark have?")
+    assert a.answered and "412" in a.short_answer
+
+    f.write_text(FERRY_MD.replace("412 berths", "450 berths"))
+    changed = api.ingest([f])
+    assert changed.updated == first.added
+    eng = api.engine()
+    doc_id = first.added[0]
+    assert sum(r.doc_id == doc_id for r in eng.rows.values()) == len(eng.by_doc[doc_id])
+    assert eng.store.sentences.count() == len(eng.rows)  # old sentences are gone
+    a = ask("How many berths does the Morning Lark have?")
+    assert "450" in a.short_answer and "412" not in a.text
+    assert len(list_articles()) == 10
+    assert get_article(doc_id).text[a.citations[0].start:a.citations[0].end] == a.citations[0].quote
+
+
+def test_a_broken_file_loses_nothing_already_indexed(fresh_env, tmp_path):
+    n = len(list_articles())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json at all\n")
+    report = api.ingest([bad])
+    assert report.failed and not report.changed
+    assert len(list_articles()) == n
+    assert ask("How many member states does the ICC have?").answered
