@@ -15,7 +15,7 @@ from .models import Answer, Citation
 from .question import Question
 from .scoring import Scored, question_names
 
-CONFLICT_RATIO = 0.75  # a rival value this close to the best one is a real disagreement
+CONFLICT_RATIO = 0.8  # a rival value this close to the best one is a real disagreement
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
@@ -23,14 +23,21 @@ CONFLICT_KINDS = {"number", "date", "duration"}
 class Thresholds:
     relevance: float  # best sentence score below this: decline
     candidate: float = 0.30  # best entity score below this: decline
+    predicate: float = 0.34  # share of the question's non-name words the best passage must cover...
+    cosine_alone: float = 0.65  # ...unless it is this close in meaning (a paraphrase)
 
 
 def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -> Answer:
     best = scored[0] if scored else None
     if best is None or best.score < th.relevance or not best.names_ok:
         return decline(engine, q, "no passage is about this" if best else "the index is empty")
+    unknown = engine.vocab.unknown_names(q.text)
+    if unknown:
+        return decline(engine, q, f"the articles never mention {', '.join(unknown)}")
+    if best.predicate < th.predicate and best.hit.cosine < th.cosine_alone:
+        return decline(engine, q, "the passages name what you asked about, but not what you asked")
     if q.labels:
-        cands = candidates(q, scored)
+        cands = candidates(q, scored, engine.vocab.rarity, engine.vocab.idf)
         if not cands or cands[0].score < th.candidate:
             return decline(engine, q, f"no passage states a {q.kind}")
         top = cands[0]
@@ -79,6 +86,8 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
             return None
         if c.label != top.label or compatible(top, c):
             continue
+        if _support(c)[0].predicate < _support(top)[0].predicate - 0.1:
+            continue  # the rival's sentence is about something else
         # Only a different report can disagree: two copies of one wire story can't.
         docs_a, docs_b = set(top.doc_ids), set(c.doc_ids)
         if not (docs_b - docs_a) and not (docs_a - docs_b):

@@ -16,7 +16,7 @@ from .text import TOKEN, content_stems, digits, stem
 MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 VAGUE_DATE = re.compile(r"\b(?:this|last|next|recent|coming|past|earlier|later)\b|\bago\b|\bday by day\b", re.I)
 SUPPORT = 0.25  # share of a further sentence's score added to a value it also states
-LABEL_WEIGHT = {"person": {"ORG": 0.7}, "place": {"ORG": 0.75}}
+LABEL_WEIGHT = {"person": {"ORG": 0.5}, "place": {"ORG": 0.75}}
 
 
 @dataclass
@@ -32,6 +32,11 @@ class Candidate:
         return list(dict.fromkeys(s.row.doc_id for s, _, _ in self.support))
 
 
+def _clean(value: str) -> str:
+    value = value.strip(" ,;:“”\"'")
+    return value if re.search(r"\b[ap]\.m\.$", value) else value.rstrip(".")
+
+
 def key_of(value: str, label: str) -> str:
     v = digits(value.lower()).replace("’", "'")
     v = re.sub(r"^(?:the|mr|ms|mrs|some|about|around|over|more than|at least|nearly|almost|up to|as many as)\s+", "", v)
@@ -42,15 +47,20 @@ def key_of(value: str, label: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", " ", v).strip()
 
 
-def _proximity(q: Question, s: Scored, a: int, b: int) -> float:
-    """1.0 when question words sit right beside the entity, decaying with distance."""
+def _proximity(q: Question, s: Scored, a: int, b: int, idf) -> float:
+    """How much of the question sits around the entity: idf-weighted question words,
+    each discounted by its distance (in characters) from the entity."""
     text = s.row.text
-    positions = [m.start() for m in TOKEN.finditer(text) if stem(m.group().lower().removesuffix("’s").removesuffix("'s")) in q.focus
-                 and not (a <= m.start() < b)]
-    if not positions:
-        return 0.7
-    dist = min(abs(p - a) if p < a else abs(p - b) for p in positions)
-    return 1.0 / (1.0 + dist / 120.0)
+    best: dict[str, float] = {}
+    for m in TOKEN.finditer(text):
+        if a <= m.start() < b:
+            continue
+        st = stem(m.group().lower().removesuffix("’s").removesuffix("'s"))
+        if st in q.focus:
+            d = a - m.end() if m.start() < a else m.start() - b
+            best[st] = max(best.get(st, 0.0), 1.0 / (1.0 + max(d, 0) / 60.0))
+    total = sum(idf(st) for st in q.focus) or 1.0
+    return 0.4 + 0.6 * sum(idf(st) * w for st, w in best.items()) / total
 
 
 def _date_weight(value: str) -> float:
@@ -59,35 +69,54 @@ def _date_weight(value: str) -> float:
     return 0.5 if VAGUE_DATE.search(value) else 0.8  # weekdays: relative to a dateline
 
 
-def candidates(q: Question, scored: list[Scored], limit: int = 8) -> list[Candidate]:
+def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=lambda st: 1.0, limit: int = 8) -> list[Candidate]:
+    """Entities of the asked-for kind in the best sentences, best first.
+
+    A value's score is its best mention; mentions in other articles add support, which
+    rewards facts several reports state without letting one article's repeated
+    "Seoul" or "North Korea" outvote the single sentence that answers.
+    """
     found: dict[str, Candidate] = {}
+    mentions: dict[str, dict[str, float]] = {}
+    floor = 0.8 * scored[0].score if scored else 0.0
     for s in scored[:limit]:
         for a, b, label in s.row.entities:
             if label not in q.labels:
                 continue
-            value = s.row.text[a:b].strip(" ,.;:“”\"'")
+            value = _clean(s.row.text[a:b])
             stems = content_stems(value)
             if not stems or all(st in q.excluded for st in stems):
                 continue  # only repeats the question ("Pyongyang" in "who visited Pyongyang")
-            if label in ("CARDINAL", "QUANTITY") and re.fullmatch(r"(?:one|two|three|\d)", value.lower()):
+            if q.kind not in ("number", "date", "time", "duration", "age") and \
+                    {w.lower() for w in re.findall(r"\b[A-Z][\w-]+", value)} & q.proper:
+                continue  # shares a name with the question: "the Chongjin Shipyard" for "...at Chongjin"
+            if label == "CARDINAL" and re.match(r"\s*(?:countries|sides|nations|leaders|men)\b", s.row.text[b:]) \
+                    or re.fullmatch(r"(?:the )?two (?:countries|sides|nations|leaders)", value.lower()):
                 continue  # "the two countries": not a figure anyone asks for
-            weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0)
+            key = key_of(value, label)
+            weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0) * rarity(key)
             if label in ("DATE", "TIME"):
                 weight *= _date_weight(value)
             if q.head and q.head in stems:
                 weight *= 1.25
-            if q.kind == "person":  # the subject of "who visited..." usually comes first
+            if q.kind in ("person", "name"):  # the subject of "who visited..." usually comes first
                 weight *= 1.0 - 0.3 * a / max(len(s.row.text), 1)
-            score = s.score * _proximity(q, s, a, b) * weight
-            key = key_of(value, label)
+            if q.kind == "place" and re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", s.row.text[max(0, a - 12):a]):
+                weight *= 1.2
+            score = s.score * _proximity(q, s, a, b, idf) * weight
             c = found.get(key)
             if c is None:
                 c = found[key] = Candidate(value, key, label)
             c.support.append((s, a, b))
+            per_doc = mentions.setdefault(key, {})
+            if score > per_doc.get(s.row.doc_id, 0.0) and s.score >= floor:
+                per_doc[s.row.doc_id] = score
             if score > c.score:
-                c.score, c.value = score + SUPPORT * c.score, value
-            else:
-                c.score += SUPPORT * score
+                c.value = value
+                c.score = score
+    for key, c in found.items():
+        others = sorted(mentions.get(key, {}).values(), reverse=True)[1:]
+        c.score += SUPPORT * sum(others)
     merged = _merge_names(list(found.values()))
     return sorted(merged, key=lambda c: c.score, reverse=True)
 
@@ -138,7 +167,7 @@ def verb_clause_at(q: Question, text: str) -> int | None:
     return None
 
 
-def clause_answer(q: Question, s: Scored, max_words: int = 28) -> str:
+def clause_answer(q: Question, s: Scored, max_words: int = 40) -> str:
     """For 'what did X announce/say': the clause after the verb; else the sentence itself."""
     text = s.row.text
     if q.kind == "describe":  # "Who is Hong Min?" → the apposition after the name

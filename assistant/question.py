@@ -11,23 +11,30 @@ DATE = frozenset({"DATE", "TIME"})
 NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 PLACE = frozenset({"GPE", "LOC", "FAC"})
 ORG = frozenset({"ORG"})
-NAME = frozenset({"PERSON", "ORG", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "GPE", "LOC", "LAW"})
+# "the name of the ship/satellite": a named thing, never a person or a country.
+THING_NAME = frozenset({"FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 
+MODS = r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|will|would)\b)[\w'’-]+ ){0,3}"  # "which Russian state-run news agency"
+PERSON_NOUNS = r"(?:person|people|official|leader|minister|analyst|expert|researcher|president|secretary|ambassador|director|fellow|marshal|reporter|journalist|envoy|commander|general|chairman|spokesman|spokesperson|man|woman|aide|ally|counterpart|prime minister)"
+TREATY_NOUNS = r"(?:treaty|agreement|pact|accord|law|resolution)"
 ORG_NOUNS = r"(?:organi[sz]ation|agency|newspaper|outlet|media|group|body|team|institute|institution|ministry|party|court|service|committee|council|company|paper|department|center|centre|station|network)"
-PLACE_NOUNS = r"(?:city|country|countries|nation|place|region|province|location|port|shipyard|dockyard|area|sea|town|capital|site|oblast|territory)"
-TIME_NOUNS = r"(?:date|day|year|month|time|week|weekday)"
+PLACE_NOUNS = r"(?:body of water|river|building|venue|city|country|countries|nation|place|region|province|location|port|shipyard|dockyard|area|sea|town|capital|site|oblast|territory)"
+TIME_NOUNS = r"(?:date|day of the week|day|year|month|time of day|time|week|weekday)"
 COUNT_NOUNS = r"(?:number|tonnage|size|toll|total|figure|count|amount|percentage|share|distance|length|weight|tally)"
 
 # (pattern, expected entity labels, kind). First match wins.
 RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
     (re.compile(r"\bhow old\b|\bwhat age\b|\bhow many years old\b", re.I), NUMBER, "age"),
     (re.compile(rf"\bhow (?:many|much)\b|\bwhat (?:is|was|were|are)? ?(?:the )?{COUNT_NOUNS}\b|\bhow (?:large|big|far|heavy)\b", re.I), NUMBER, "number"),
-    (re.compile(rf"\bwhen\b|\b(?:what|which) {TIME_NOUNS}\b|\bon what (?:date|day)\b|\bin what (?:year|month)\b|\bhow long ago\b", re.I), DATE, "date"),
+    (re.compile(r"\bwhat time\b|\btime of day\b|\bat what hour\b", re.I), frozenset({"TIME"}), "time"),
+    (re.compile(rf"\bwhen\b|\b(?:what|which) {MODS}{TIME_NOUNS}s?\b|\bhow long ago\b|\bby when\b", re.I), DATE, "date"),
     (re.compile(r"\bhow long\b", re.I), DATE | NUMBER, "duration"),
-    (re.compile(rf"\b(?:what|which) (?:\w+ )?{ORG_NOUNS}\b", re.I), ORG, "organisation"),
-    (re.compile(rf"\bwhere\b|\b(?:what|which) (?:\w+ )?{PLACE_NOUNS}\b", re.I), PLACE | ORG, "place"),
-    (re.compile(r"^\s*(?:and |so )?(?:who|whom)\b|\bwhose\b|\bwho\b|\b(?:what|which) (?:person|official|leader|minister|analyst|expert|researcher|president|secretary|ambassador|director|fellow)\b", re.I), PERSON | ORG, "person"),
-    (re.compile(r"\bwhat (?:is|was) the name\b|\bwhat (?:is|was) .{0,20}called\b|\bname the\b", re.I), NAME, "name"),
+    (re.compile(rf"\b(?:what|which) {MODS}{TREATY_NOUNS}\b", re.I), frozenset({"LAW", "ORG", "WORK_OF_ART"}), "treaty"),
+    (re.compile(rf"\b(?:what|which) {MODS}{PERSON_NOUNS}\b", re.I), PERSON, "person"),
+    (re.compile(rf"\b(?:what|which) {MODS}{ORG_NOUNS}\b", re.I), ORG, "organisation"),
+    (re.compile(rf"\bwhere\b|\b(?:what|which) {MODS}{PLACE_NOUNS}\b", re.I), PLACE | ORG, "place"),
+    (re.compile(r"^\s*(?:and |so )?(?:who|whom)\b|\bwhose\b|\bwho\b", re.I), PERSON | ORG, "person"),
+    (re.compile(r"\bwhat (?:is|was) the name\b|\bwhat (?:is|was) .{0,20}called\b|\bname the\b", re.I), THING_NAME, "name"),
     (re.compile(r"^\s*(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would)\b", re.I), frozenset(), "yesno"),
 ]
 
@@ -45,6 +52,7 @@ class Question:
     head: str | None = None  # stem of the counted/asked noun: "soldiers" in "how many soldiers"
     verb: str | None = None  # stem of the main verb: "announce" in "what did he announce"
     excluded: set[str] = field(default_factory=set)  # stems an answer must not merely repeat
+    proper: set[str] = field(default_factory=set)  # capitalised words of the question: "Chongjin"
     names: list[str] = field(default_factory=list)  # corpus names in the query (set by the caller)
 
 
@@ -59,7 +67,7 @@ def analyse(text: str, query: str | None = None) -> Question:
         labels, kind = frozenset(), "describe"  # "Who is Hong Min?" asks what he is
     focus = [s for s in content_stems(query) if s not in QUESTION_WORDS]
     head = None
-    m = re.search(r"\bhow (?:many|much) (?:more |additional |of the )?([A-Za-z-]+)", text, re.I) or \
+    m = re.search(r"\bhow (?:many|much) (?:more |additional |of the )?(?!do|does|did|is|was|are|were|has|have|had|will|would)([A-Za-z-]+)", text, re.I) or \
         re.search(rf"\bwhat (?:is |was )?(?:the )?({COUNT_NOUNS}|{PLACE_NOUNS}|{ORG_NOUNS})\b", text, re.I)
     if m:
         stems = content_stems(m.group(1))
@@ -70,5 +78,6 @@ def analyse(text: str, query: str | None = None) -> Question:
     if v:
         stems = content_stems(v.group(1))
         verb = stems[0] if stems else None
+    proper = {w.lower() for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w-]+", query.strip())}
     return Question(text=text, query=query, labels=labels, kind=kind, focus=focus, head=head, verb=verb,
-                    excluded=set(focus))
+                    excluded=set(focus), proper=proper)

@@ -25,43 +25,56 @@ class Scored:
     row: SentenceRow
     hit: Hit
     coverage: float
+    predicate: float  # coverage of the words that are not names: what is asked *about* them
     score: float
     names_ok: bool  # every corpus name of the question is in the sentence's context
 
 
-def window_text(engine: Engine, row: SentenceRow) -> str:
+def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 0) -> str:
     rows = engine.by_doc.get(row.doc_id, [])
-    prev = rows[row.idx - 1].text if 0 < row.idx <= len(rows) else ""
+    context = [r.text for r in rows[max(0, row.idx - before): row.idx + 1 + after]] or [row.text]
     title = engine.articles.get(row.doc_id, {}).get("title", "")
-    return f"{title}\n{prev}\n{row.text}"
+    return title + "\n" + "\n".join(context)
 
 
-def coverage(engine: Engine, q: Question, text: str) -> float:
-    if not q.focus:
+def coverage(engine: Engine, stems: list[str], have: set[str]) -> float:
+    if not stems:
         return 0.0
-    have = set(content_stems(text))
-    covered = sum(engine.vocab.idf(s) for s in q.focus if engine.vocab.known(s) and s in have)
+    covered = sum(engine.vocab.idf(s) for s in stems if engine.vocab.known(s) and s in have)
     # A word the corpus never uses may be a paraphrase ("tonnage" for "5,000-ton") or
     # a sign the corpus is about something else ("World Cup"): it counts partly.
     total = sum(engine.vocab.idf(s) if engine.vocab.known(s) else UNKNOWN_WEIGHT * engine.vocab.max_idf()
-                for s in q.focus)
+                for s in stems)
     return covered / total if total else 0.0
 
 
+def predicate_stems(q: Question) -> list[str]:
+    named = {st for n in q.names for st in content_stems(n)}
+    return [s for s in q.focus if s not in named]
+
+
+NAME_CHECK = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+
+
 def question_names(engine: Engine, q: Question) -> list[str]:
-    return [surface for surface, _ in engine.vocab.find_names(q.query)]
+    """Named things the question is about (not nationalities: "North Korean" is everywhere)."""
+    return [surface for surface, label in engine.vocab.find_names(q.query) if label in NAME_CHECK]
 
 
 def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
     names = question_names(engine, q)
+    pred = predicate_stems(q)
     out = []
     for hit in hits[:CANDIDATES]:
         row = engine.rows[hit.node_id]
         window = window_text(engine, row)
-        cov = coverage(engine, q, window)
-        names_ok = all(_mentions(window, n) for n in names)
-        score = COSINE_WEIGHT * max(hit.cosine, 0.0) + (1 - COSINE_WEIGHT) * cov
-        out.append(Scored(row, hit, cov, score if names_ok else score * 0.6, names_ok))
+        have = set(content_stems(window))
+        cov = coverage(engine, q.focus, have)
+        pcov = coverage(engine, pred, have) if pred else cov
+        wide = window_text(engine, row, before=3, after=1)  # "..., Doo said." two sentences on
+        names_ok = all(_mentions(wide, n) for n in names)
+        score = COSINE_WEIGHT * max(hit.cosine, 0.0) + (1 - COSINE_WEIGHT) * (0.4 * cov + 0.6 * pcov)
+        out.append(Scored(row, hit, cov, pcov, score if names_ok else score * 0.6, names_ok))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 

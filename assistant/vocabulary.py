@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .text import content_stems
+from .text import STOP, content_stems, stem
 
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 
@@ -22,20 +22,25 @@ class Vocabulary:
     n: int
     names: dict[str, str]  # surface form -> majority label
     name_pattern: re.Pattern | None
+    entity_df: Counter  # answer key -> sentences that mention it
 
     @classmethod
     def build(cls, engine) -> "Vocabulary":
+        from .extract import key_of
+
         df: Counter = Counter()
+        entity_df: Counter = Counter()
         labels: dict[str, Counter] = defaultdict(Counter)
         for row in engine.rows.values():
             df.update(set(content_stems(row.text)))
+            entity_df.update({key_of(row.text[a:b], label) for a, b, label in row.entities})
             for a, b, label in row.entities:
                 if label in NAME_LABELS:
                     surface = row.text[a:b].strip().removeprefix("the ").removesuffix("’s").removesuffix("'s")
                     if len(surface) > 2:
                         labels[surface][label] += 1
         for a in engine.articles.values():
-            df.update(set(content_stems(a["title"])))
+            df.update(set(content_stems(a["title"] + " " + a["outlet"])))
         names = {s: c.most_common(1)[0][0] for s, c in labels.items()}
         # A person's surname alone ("Shoigu", "Lyubimova") takes the person's label.
         for s, label in list(names.items()):
@@ -47,10 +52,20 @@ class Vocabulary:
         if names:
             alts = "|".join(re.escape(s) for s in sorted(names, key=len, reverse=True))
             pattern = re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
-        return cls(df=df, n=max(1, len(engine.rows)), names=names, name_pattern=pattern)
+        return cls(df=df, n=max(1, len(engine.rows)), names=names, name_pattern=pattern, entity_df=entity_df)
 
     def idf(self, stem: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
+
+    def rarity(self, key: str) -> float:
+        """Near 1 for a value few sentences mention; lower for the corpus's constant
+        topics ("North Korea", "Kim"), which are seldom what a question asks for."""
+        return 1.0 / (1.0 + 2.0 * self.entity_df.get(key, 0) / self.n)
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Capitalised words of the question that no article uses: "Syria", "World Cup"."""
+        words = re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-zA-Z]+\b", question.strip())
+        return [w for w in words if not self.known(stem(w.lower())) and w.lower() not in STOP]
 
     def max_idf(self) -> float:
         return math.log(1 + self.n)
