@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import render
-from .dedupe import same_sentence, same_story
+from .dedupe import same_event, same_sentence, same_story
 from .engine import Engine
-from .extract import Candidate, candidates, clause_answer, compatible, verb_clause_at
+from .extract import MONTH, Candidate, candidates, clause_answer, compatible, verb_clause_at
 from .models import Answer, Citation
 from .question import Question
 from .scoring import Scored, question_names
 
-CONFLICT_RATIO = 0.8  # a rival value this close to the best one is a real disagreement
+CONFLICT_RATIO = 0.75  # a rival's sentence this close in relevance to the answer's
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
@@ -79,22 +79,27 @@ def _support(c: Candidate) -> list[Scored]:
 
 
 def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
+    """Another report giving a different value for the same fact, if there is one.
+
+    "Same fact" is judged on the sentences, not the values: the rival's sentence must be
+    nearly as relevant as the answer's and share much of its wording ("On June 18,
+    Shoigu announced ... 6,000 military workers" / "On Tuesday, Moscow's top security
+    official said ... 6,000 military workers"). Copies of one wire story never disagree.
+    """
     if q.kind not in CONFLICT_KINDS:
         return None
-    for c in others:
-        if c.score < CONFLICT_RATIO * top.score:
-            return None
+    lead = _support(top)[0]
+    shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
+    for c in sorted(others, key=lambda c: shaped and not MONTH.search(c.key)):
         if c.label != top.label or compatible(top, c):
             continue
-        if _support(c)[0].predicate < _support(top)[0].predicate - 0.1:
-            continue  # the rival's sentence is about something else
-        # Only a different report can disagree: two copies of one wire story can't.
-        docs_a, docs_b = set(top.doc_ids), set(c.doc_ids)
-        if not (docs_b - docs_a) and not (docs_a - docs_b):
-            continue
-        if all(_dup(engine, a, b) for a in docs_a for b in docs_b if a != b):
-            continue
-        return c
+        for s in _support(c):
+            if s.row.doc_id in top.doc_ids or any(_dup(engine, s.row.doc_id, d) for d in top.doc_ids):
+                continue
+            if s.score < CONFLICT_RATIO * lead.score or s.predicate < lead.predicate - 0.15:
+                continue
+            if same_event(lead.row.text, s.row.text):
+                return c
     return None
 
 

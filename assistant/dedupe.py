@@ -10,6 +10,7 @@ from functools import lru_cache
 from .text import tokens
 
 ARTICLE_JACCARD = 0.35
+EVENT_OVERLAP = 0.3
 SENTENCE_JACCARD = 0.6
 
 
@@ -31,3 +32,11 @@ def same_sentence(a: str, b: str) -> bool:
     wa = frozenset(w for w in tokens(a) if w not in ("mr", "ms", "mrs"))
     wb = frozenset(w for w in tokens(b) if w not in ("mr", "ms", "mrs"))
     return jaccard(wa, wb) >= SENTENCE_JACCARD
+
+
+def same_event(a: str, b: str) -> bool:
+    """Two sentences describing one event: much of their content wording is shared."""
+    from .text import content_stems
+
+    sa, sb = set(content_stems(a)), set(content_stems(b))
+    return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) >= EVENT_OVERLAP

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ArticleNotFound, StoreUnavailable
+from .errors import ArticleNotFound
 from .models import Article, ArticleSummary, IngestReport
 from .settings import Settings, apply_offline_env
 
@@ -38,8 +38,15 @@ class Engine:
         self.store = ChromaStore(settings.data_dir, settings.collection, settings.chroma_host, settings.chroma_port)
         self.embed = MiniLMEmbedding(settings.embed_backend)
         self.built_from_seeds: IngestReport | None = None
-        if self.store.count() == 0 and not self.store.article_hashes():
+        from .ingest import PIPELINE_VERSION
+
+        hashes = self.store.article_hashes(PIPELINE_VERSION)
+        if self.store.count() == 0 and not hashes:
             self.built_from_seeds = self.ingest([settings.seeds_dir], progress)
+        elif not all(hashes.values()):  # written by an older pipeline: re-split in place
+            log.warning("re-indexing articles written by an older version of the pipeline")
+            self._reprocess(progress)
+            self.store.bump_version()
         self._load_tables()
 
     # -- tables -------------------------------------------------------------
@@ -78,7 +85,11 @@ class Engine:
         row = self.articles.get(doc_id) or self.store.get_article(doc_id)
         if row is None:
             raise ArticleNotFound(f"No article with id {doc_id!r}. `assistant ask` cites ids; list them in the UI's Corpus tab.")
-        return Article(doc_id=doc_id, title=row["title"], outlet=row["outlet"], date_text=row["date_text"],
+        return self._from_row({**row, "doc_id": doc_id})
+
+    @staticmethod
+    def _from_row(row: dict) -> Article:
+        return Article(doc_id=row["doc_id"], title=row["title"], outlet=row["outlet"], date_text=row["date_text"],
                        date_iso=row.get("date_iso") or None, text=row["text"], source=row["source"],
                        url=row.get("url") or None, content_hash=row["content_hash"])
 
@@ -97,21 +108,23 @@ class Engine:
             self._load_tables()
         return report
 
-    def reindex(self, progress=None) -> IngestReport:
-        """Re-split and re-embed every stored article; rebuild the BM25 index."""
+    def _reprocess(self, progress=None) -> IngestReport:
+        """Re-split and re-embed every stored article (their text is kept in Chroma)."""
         from .ingest import ingest_articles
 
-        stored = [self.article(d) for d in list(self.articles)] if hasattr(self, "articles") else []
+        stored = [self._from_row({**r, "doc_id": r["doc_id"]}) for r in self.store.list_articles(with_text=True)]
         report = IngestReport()
         for a in stored:
             self.store.delete_article(a.doc_id)
         ingest_articles(self.store, self.embed, stored, report, progress)
-        if not stored:
+        return report
+
+    def reindex(self, progress=None) -> IngestReport:
+        """Rebuild sentences, embeddings and BM25 from the stored articles (or the seeds)."""
+        report = self._reprocess(progress)
+        if not report.changed:
             report = self.ingest([self.settings.seeds_dir], progress)
         self.store.bump_version()
         self._load_tables()
         return report
 
-
-def ensure_store_ok(exc: Exception) -> StoreUnavailable:
-    return exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))

@@ -17,6 +17,7 @@ MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*
 VAGUE_DATE = re.compile(r"\b(?:this|last|next|recent|coming|past|earlier|later)\b|\bago\b|\bday by day\b", re.I)
 SUPPORT = 0.25  # share of a further sentence's score added to a value it also states
 LABEL_WEIGHT = {"person": {"ORG": 0.5}, "place": {"ORG": 0.75}}
+OTHER_NAME_WEIGHT = 0.6  # a name of another kind than asked, or an untagged proper noun
 
 
 @dataclass
@@ -63,6 +64,14 @@ def _proximity(q: Question, s: Scored, a: int, b: int, idf) -> float:
     return 0.4 + 0.6 * sum(idf(st) * w for st, w in best.items()) / total
 
 
+def _beside(text: str, a: int, b: int, head: str, reach: int = 4) -> bool:
+    """Is the asked-for noun right next to the entity? ("Rodong Sinmun newspaper",
+    "Marshal Pak Jong-chon", "Reporting by Andrew Osborn")."""
+    before = [stem(t.lower()) for t in TOKEN.findall(text[:a])][-reach:]
+    after = [stem(t.lower()) for t in TOKEN.findall(text[b:])][:reach]
+    return any(t == head or (len(head) > 4 and t.startswith(head[:5])) for t in before + after)
+
+
 def _date_weight(value: str) -> float:
     if re.search(r"\d", value) or MONTH.search(value):
         return 0.6 if VAGUE_DATE.search(value) else 1.0
@@ -81,7 +90,7 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
     floor = 0.8 * scored[0].score if scored else 0.0
     for s in scored[:limit]:
         for a, b, label in s.row.entities:
-            if label not in q.labels:
+            if label not in q.labels and label not in q.also:
                 continue
             value = _clean(s.row.text[a:b])
             stems = content_stems(value)
@@ -94,11 +103,11 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
                     or re.fullmatch(r"(?:the )?two (?:countries|sides|nations|leaders)", value.lower()):
                 continue  # "the two countries": not a figure anyone asks for
             key = key_of(value, label)
-            weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0) * rarity(key)
+            weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0) * rarity(key) * (1.0 if label in q.labels else OTHER_NAME_WEIGHT)
             if label in ("DATE", "TIME"):
                 weight *= _date_weight(value)
-            if q.head and q.head in stems:
-                weight *= 1.25
+            if q.head and (q.head in stems or _beside(s.row.text, a, b, q.head)):
+                weight *= 1.3
             if q.kind in ("person", "name"):  # the subject of "who visited..." usually comes first
                 weight *= 1.0 - 0.3 * a / max(len(s.row.text), 1)
             if q.kind == "place" and re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", s.row.text[max(0, a - 12):a]):
@@ -122,17 +131,23 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
 
 
 def _merge_names(cands: list[Candidate]) -> list[Candidate]:
-    """'Shoigu' and 'Sergei Shoigu' are one answer: keep the full name, add the support."""
-    cands.sort(key=lambda c: len(c.key), reverse=True)
+    """'Shoigu' and 'Sergei Shoigu' are one answer, and so are 'June 19', 'June 2024'
+    and 'June 19, 2024': keep the fullest form and give it the others' support."""
+    cands.sort(key=lambda c: (len(re.findall(r"\d+", c.key)), len(c.key)), reverse=True)
     kept: list[Candidate] = []
     for c in cands:
-        host = next((k for k in kept if k.label == c.label and k.key.endswith(" " + c.key)), None)
+        host = next((k for k in kept if k.label == c.label and (
+            k.key.endswith(" " + c.key) or (c.label == "DATE" and _dated(k) and _dated(c) and compatible(k, c)))), None)
         if host:
             host.score = max(host.score, c.score) + 0.1 * min(host.score, c.score)
             host.support += c.support
         else:
             kept.append(c)
     return kept
+
+
+def _dated(c: Candidate) -> bool:
+    return bool(MONTH.search(c.key)) and " and " not in c.key
 
 
 def compatible(a: Candidate, b: Candidate) -> bool:

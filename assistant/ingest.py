@@ -14,11 +14,14 @@ from .models import Article, IngestReport
 from .sentences import Sentence, split_articles
 
 Progress = Callable[[int, int, str], None]
+# Bump when sentence splitting or tagging changes: stored articles are then re-split.
+PIPELINE_VERSION = 3
 
 
 def article_metadata(a: Article) -> dict:
     return {"title": a.title, "outlet": a.outlet, "date_text": a.date_text, "date_iso": a.date_iso or "",
-            "source": a.source, "url": a.url or "", "content_hash": a.content_hash, "chars": len(a.text)}
+            "source": a.source, "url": a.url or "", "content_hash": a.content_hash, "chars": len(a.text),
+            "pipeline": PIPELINE_VERSION}
 
 
 def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray) -> list:
@@ -45,7 +48,7 @@ def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray
 
 
 def ingest_articles(store, embed, articles: list[Article], report: IngestReport, progress: Progress | None = None) -> None:
-    existing = store.article_hashes()
+    existing = store.article_hashes(PIPELINE_VERSION)
     latest: dict[str, Article] = {}
     for a in articles:  # the same article twice in one batch: the later copy wins
         latest[a.doc_id] = a

@@ -8,6 +8,7 @@ Words the corpus has never seen are left to the dense score: they are how paraph
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .engine import Engine, SentenceRow
@@ -79,7 +80,10 @@ def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
 
 
 def _mentions(text: str, name: str) -> bool:
+    """Loose on spelling: "Kim Jong Un" / "Kim Jong-un", "Sergei Shoigu" / "Mr Shoigu"."""
+    flat = lambda t: " ".join(t.lower().replace("-", " ").replace("’", "'").split())  # noqa: E731
+    text, name = flat(text), flat(name)
     if name in text:
         return True
-    last = name.split()[-1]  # "Kim Jong Un" vs "Kim Jong-un", "Mr Shoigu" vs "Sergei Shoigu"
-    return len(last) > 2 and last in text
+    last = name.split()[-1]
+    return len(last) > 2 and re.search(rf"\b{re.escape(last)}\b", text) is not None

@@ -58,7 +58,7 @@ def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
             s0, s1 = s0 + lead, s0 + len(text.rstrip())
             if s1 <= s0:
                 continue
-            ents = [_entity(e, s0) for e in sent.ents]
+            ents = [_entity(e, s0) for e in sent.ents] + _proper_runs(sent, s0)
             if pending is not None:  # glue a short fragment to the sentence after it
                 shift = s0 - (pending.start - offset)
                 ents = [(a0 - 0, a1, lab) for a0, a1, lab in pending.entities] + [(a + shift, b + shift, lab) for a, b, lab in ents]
@@ -78,6 +78,21 @@ def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
             if m and m.end() > 3:
                 s.entities = [e for e in s.entities if e[0] >= m.end()]
     return out
+
+
+def _proper_runs(sent, sent_start: int) -> list[tuple[int, int, str]]:
+    """Runs of proper nouns the small NER model left untagged ("Rodong Sinmun",
+    "Ri Hyong Son"): kept as PROPN so a "which newspaper" question can still find them."""
+    runs, start, prev = [], None, None
+    for tok in [*sent, None]:
+        if tok is not None and tok.pos_ == "PROPN" and not tok.ent_type_ and tok.text[:1].isupper():
+            start = tok if start is None else start
+            prev = tok
+            continue
+        if start is not None and prev is not None:
+            runs.append((start.idx - sent_start, prev.idx + len(prev.text) - sent_start, "PROPN"))
+        start = prev = None
+    return runs
 
 
 def _entity(ent, sent_start: int) -> tuple[int, int, str]:

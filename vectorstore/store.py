@@ -8,6 +8,7 @@ parsed or answered: it stores plain dicts and nodes.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -42,9 +43,16 @@ class ChromaStore:
         return self._vector_store
 
     # -- articles ----------------------------------------------------------
-    def article_hashes(self) -> dict[str, str]:
+    def article_hashes(self, pipeline: int | None = None) -> dict[str, str]:
+        """doc_id -> content hash; an article processed by another pipeline version
+        reports an empty hash, so ingestion treats it as changed."""
         got = self._call(self.articles.get, include=["metadatas"])
-        return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}
+        out = {}
+        for i, m in zip(got["ids"], got["metadatas"]):
+            m = m or {}
+            stale = pipeline is not None and m.get("pipeline") != pipeline
+            out[i] = "" if stale else m.get("content_hash", "")
+        return out
 
     def get_article(self, doc_id: str) -> dict | None:
         got = self._call(self.articles.get, ids=[doc_id], include=["metadatas", "documents"])
@@ -98,8 +106,12 @@ class ChromaStore:
         return str(meta.get(VERSION_KEY, ""))
 
     def bump_version(self) -> str:
+        """Called after every write: caches built from the sentences (BM25) go stale.
+        A fresh nonce, not only the article hashes: re-splitting unchanged articles
+        changes the sentences too."""
         hashes = self.article_hashes()
-        digest = hashlib.sha256("\n".join(f"{k}:{v}" for k, v in sorted(hashes.items())).encode()).hexdigest()[:16]
+        state = "\n".join(f"{k}:{v}" for k, v in sorted(hashes.items())) + f"\n{uuid.uuid4()}"
+        digest = hashlib.sha256(state.encode()).hexdigest()[:16]
         self._call(self.articles.modify, metadata={VERSION_KEY: digest})
         return digest
 
