@@ -24,7 +24,7 @@ class Thresholds:
     relevance: float  # best sentence score below this: decline
     candidate: float = 0.30  # best entity score below this: decline
     predicate: float = 0.34  # share of the question's non-name words the best passage must cover...
-    cosine_alone: float = 0.65  # ...unless it is this close in meaning (a paraphrase)
+    cosine_alone: float = 0.55  # ...unless it is this close in meaning (a paraphrase)
 
 
 def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -> Answer:

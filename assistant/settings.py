@@ -39,7 +39,7 @@ class Settings:
     top_k: int = 40  # sentences taken from each retriever before fusion
     max_quotes: int = 3
     # Relevance floor (fused, calibrated score in [0, 1]) below which we decline.
-    min_relevance: float = 0.45
+    min_relevance: float = 0.40
     extra: dict = field(default_factory=dict, compare=False)
 
     @property

@@ -33,8 +33,8 @@ class Vocabulary:
         labels: dict[str, Counter] = defaultdict(Counter)
         for row in engine.rows.values():
             df.update(set(content_stems(row.text)))
-            entity_df.update({key_of(row.text[a:b], label) for a, b, label in row.entities})
-            for a, b, label in row.entities:
+            entity_df.update({key_of(row.text[a:b], label) for a, b, label, *_ in row.entities})
+            for a, b, label, *_ in row.entities:
                 if label in NAME_LABELS:
                     surface = row.text[a:b].strip().removeprefix("the ").removesuffix("’s").removesuffix("'s")
                     if len(surface) > 2:
