@@ -37,7 +37,7 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
     if best.predicate < th.predicate and best.hit.cosine < th.cosine_alone:
         return decline(engine, q, "the passages name what you asked about, but not what you asked")
     if q.labels:
-        cands = candidates(q, scored, engine.vocab.rarity, engine.vocab.idf)
+        cands = candidates(q, scored, engine.vocab.rarity, engine.vocab.idf, engine.vocab.known)
         if not cands or cands[0].score < th.candidate:
             return decline(engine, q, f"no passage states a {q.kind}")
         top = cands[0]

@@ -13,6 +13,7 @@ from typing import Any
 from .errors import InvalidQuestion
 from .models import Answer, Article, ArticleSummary, IngestReport
 from .settings import Settings
+from .text import stem, tokens
 
 _engine = None
 _lock = threading.RLock()
@@ -67,10 +68,14 @@ def ask(question: str, history: Any = None) -> Answer:
         query = resolve(q_text, turns, eng.vocab)
         q = analyse(q_text, query)
         q.names = [n for n, _ in eng.vocab.find_names(query)]
+        unknown = {s: w for w in tokens(query) for s in [stem(w)] if s in q.focus and not eng.vocab.known(s)}
+        near = eng.synonyms.neighbours(list(unknown.values()))
+        q.soft = {s: dict(near.get(w, [])) for s, w in unknown.items()}
+        expansion = " ".join(k for v in q.soft.values() for k in v)
         if not q.focus:
             answer = decline(eng, q, "the question has no words the articles could match")
         else:
-            hits = eng.retriever.retrieve(query)
+            hits = eng.retriever.retrieve(query, lexical_extra=expansion)
             t2 = time.perf_counter()
             scored = score_hits(eng, q, hits)
             answer = compose(eng, q, scored, Thresholds(eng.settings.min_relevance))

@@ -71,9 +71,12 @@ class Engine:
         from .retrieval import HybridRetriever
         from .vocabulary import Vocabulary
 
+        self.version = version
         self.vocab = Vocabulary.build(self)
         self.retriever = HybridRetriever(self)
-        self.version = version
+        from .synonyms import Synonyms
+
+        self.synonyms = Synonyms(self)
 
     def refresh_if_changed(self) -> None:
         """Another process (or a server client) may have ingested since we loaded."""

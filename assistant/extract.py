@@ -94,7 +94,8 @@ def _date_weight(value: str) -> float:
     return 0.5 if VAGUE_DATE.search(value) else 0.8  # weekdays: relative to a dateline
 
 
-def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=lambda st: 1.0, limit: int = 8) -> list[Candidate]:
+def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=lambda st: 1.0,
+               known=lambda st: True, limit: int = 8) -> list[Candidate]:
     """Entities of the asked-for kind in the best sentences, best first.
 
     A value's score is its best mention; mentions in other articles add support, which
@@ -122,11 +123,13 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
             weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0) * rarity(key) * (1.0 if label in q.labels else OTHER_NAME_WEIGHT)
             if label in ("DATE", "TIME"):
                 weight *= _date_weight(value)
-            if q.kind == "number" and q.head and q.head not in stems and _counts_something(value):
+            heads = {q.head, *q.soft.get(q.head, {})} if q.head else set()
+            judged = bool(q.head) and (known(q.head) or bool(q.soft.get(q.head)))
+            if q.kind == "number" and judged and not heads & set(stems) and _counts_something(value):
                 weight *= 0.5  # "5,000-ton warship" does not answer "how many people"
             if q.kind == "date" and q.wants_calendar_date and not (MONTH.search(value) or WEEKDAY.search(value)):
                 continue  # "since 2020" does not answer "on what date"
-            if q.head and (q.head in stems or (q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}))):
+            if q.head and (heads & set(stems) or (q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}))):
                 weight *= 1.3
             gov = rest[0] if rest else ""
             if gov and _related(stem(gov), q.focus):  # "which newspaper published" ~ "Gazeta ... published"

@@ -15,7 +15,10 @@ NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART
 # "the name of the ship/satellite": a named thing, never a person or a country.
 THING_NAME = frozenset({"FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 
+# Wh-words count at the start only: "the official who announced" is not a who-question.
+START = r"^\s*(?:(?:and|so|but|then)\s+)?(?:(?:in|on|at|from|to|by|since|until|according to [\w\s]+,)\s+)?"
 MODS = r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|will|would)\b)[\w'’-]+ ){0,3}"  # "which Russian state-run news agency"
+AUX = r"(?:did|do|does|were|was|are|is|have|has|had|will|would|can|could)"
 PERSON_NOUNS = r"(?:person|people|official|leader|minister|analyst|expert|researcher|president|secretary|ambassador|director|fellow|marshal|reporter|journalist|envoy|commander|general|chairman|spokesman|spokesperson|man|woman|aide|ally|counterpart|prime minister)"
 TREATY_NOUNS = r"(?:treaty|agreement|pact|accord|law|resolution)"
 ORG_NOUNS = r"(?:organi[sz]ation|agency|newspaper|outlet|media|group|body|team|institute|institution|ministry|party|court|service|committee|council|company|paper|department|center|centre|station|network)"
@@ -30,13 +33,13 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
     (re.compile(r"\bhow old\b|\bwhat age\b|\bhow many years old\b", re.I), NUMBER, "age"),
     (re.compile(rf"\bhow (?:many|much)\b|\bwhat (?:is|was|were|are)? ?(?:the )?{COUNT_NOUNS}\b|\bhow (?:large|big|far|heavy)\b", re.I), NUMBER, "number"),
     (re.compile(r"\bwhat time\b|\btime of day\b|\bat what hour\b", re.I), frozenset({"TIME"}), "time"),
-    (re.compile(rf"\bwhen\b|\b(?:what|which) {MODS}{TIME_NOUNS}s?\b|\bhow long ago\b|\bby when\b", re.I), DATE, "date"),
+    (re.compile(rf"{START}when\b|\b(?:what|which) {MODS}{TIME_NOUNS}s?\b|\bhow long ago\b|\bby when\b", re.I), DATE, "date"),
     (re.compile(r"\bhow long\b", re.I), DATE | NUMBER, "duration"),
     (re.compile(rf"\b(?:what|which) {MODS}{TREATY_NOUNS}\b", re.I), frozenset({"LAW", "ORG", "WORK_OF_ART"}), "treaty"),
     (re.compile(rf"\b(?:what|which) {MODS}{PERSON_NOUNS}\b", re.I), PERSON, "person"),
     (re.compile(rf"\b(?:what|which) {MODS}{ORG_NOUNS}\b", re.I), ORG, "organisation"),
-    (re.compile(rf"\bwhere\b|\b(?:what|which) {MODS}{PLACE_NOUNS}\b", re.I), PLACE | ORG, "place"),
-    (re.compile(r"^\s*(?:and |so )?(?:who|whom)\b|\bwhose\b|\bwho\b", re.I), PERSON | ORG, "person"),
+    (re.compile(rf"{START}where\b|\b(?:what|which) {MODS}{PLACE_NOUNS}\b", re.I), PLACE | ORG, "place"),
+    (re.compile(rf"{START}(?:who|whom)\b|\bwhose\b", re.I), PERSON | ORG, "person"),
     (re.compile(r"\bwhat (?:is|was) the name\b|\bwhat (?:is|was) .{0,20}called\b|\bname the\b", re.I), THING_NAME, "name"),
     (re.compile(r"^\s*(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would)\b", re.I), frozenset(), "yesno"),
 ]
@@ -58,6 +61,7 @@ class Question:
     also: frozenset[str] = frozenset()  # labels accepted at a lower weight (NER confusions)
     mods: set[str] = field(default_factory=set)  # stems of "11-country" in "which 11-country group"
     wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
+    soft: dict[str, dict[str, float]] = field(default_factory=dict)  # unknown stem -> {corpus stem: similarity}
     kind: str = "what"
     focus: list[str] = field(default_factory=list)  # content stems of the query
     head: str | None = None  # stem of the counted/asked noun: "soldiers" in "how many soldiers"
@@ -80,11 +84,12 @@ def analyse(text: str, query: str | None = None) -> Question:
     # not what the passage must be about.
     focus = [s for s in content_stems(query) if s not in QUESTION_WORDS and s not in TYPE_STEMS]
     head = None
-    m = re.search(r"\bhow (?:many|much) (?:more |additional |of the )?(?!do|does|did|is|was|are|were|has|have|had|will|would)([A-Za-z-]+)", text, re.I) or \
+    m = re.search(rf"\bhow (?:many|much) (?:more |additional |of the )?((?:[\w-]+ ){{0,3}}?[\w-]+) {AUX}\b", text, re.I) or \
+        re.search(r"\bhow (?:many|much) (?:more |additional |of the )?(?!do|does|did|is|was|are|were|has|have|had|will|would)([A-Za-z-]+)", text, re.I) or \
         re.search(rf"\bwhat (?:is |was )?(?:the )?({COUNT_NOUNS}|{PLACE_NOUNS}|{ORG_NOUNS})\b", text, re.I)
     if m:
-        stems = content_stems(m.group(1))
-        head = stems[0] if stems else None
+        stems = content_stems(m.group(1).split()[-1])  # "mine-clearing specialists" → specialist
+        head = stems[-1] if stems else None
     mods: set[str] = set()
     if head is None:  # "which Russian ambassador", "which 11-country group": the type noun
         for nouns in (PERSON_NOUNS, ORG_NOUNS, PLACE_NOUNS, TREATY_NOUNS):

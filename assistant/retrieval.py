@@ -36,7 +36,8 @@ class HybridRetriever:
     def embed_query(self, text: str) -> np.ndarray:
         return self.engine.embed.encode([text])[0]
 
-    def retrieve(self, query: str, vector: np.ndarray | None = None) -> list[Hit]:
+    def retrieve(self, query: str, vector: np.ndarray | None = None, lexical_extra: str = "") -> list[Hit]:
+        """``lexical_extra``: corpus words close to the question's unknown words, for BM25."""
         from llama_index.core.schema import QueryBundle
 
         if vector is None:
@@ -50,7 +51,8 @@ class HybridRetriever:
             h.cosine = 1.0 + math.log(max(nws.score or 1e-9, 1e-9))
             h.fused += 1.0 / (RRF_K + rank + 1)
         if self.lexical is not None:
-            lexical = [n for n in self.lexical.retrieve(bundle) if (n.score or 0) > 0]
+            lexical_bundle = QueryBundle(query_str=f"{query} {lexical_extra}".strip(), embedding=bundle.embedding)
+            lexical = [n for n in self.lexical.retrieve(lexical_bundle) if (n.score or 0) > 0]
             missing = []
             for rank, nws in enumerate(lexical):
                 h = hits.get(nws.node.node_id)

@@ -38,10 +38,14 @@ def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 
     return title + "\n" + "\n".join(context)
 
 
-def coverage(engine: Engine, stems: list[str], have: set[str]) -> float:
+def coverage(engine: Engine, stems: list[str], have: set[str], soft: dict[str, dict[str, float]] | None = None) -> float:
     if not stems:
         return 0.0
     covered = sum(engine.vocab.idf(s) for s in stems if engine.vocab.known(s) and s in have)
+    for s in stems:  # a paraphrase word counts as covered, in part, by its corpus neighbour
+        if not engine.vocab.known(s) and soft and s in soft:
+            sim = max((v for k, v in soft[s].items() if k in have), default=0.0)
+            covered += sim * UNKNOWN_WEIGHT * engine.vocab.max_idf()
     # A word the corpus never uses may be a paraphrase ("tonnage" for "5,000-ton") or
     # a sign the corpus is about something else ("World Cup"): it counts partly.
     total = sum(engine.vocab.idf(s) if engine.vocab.known(s) else UNKNOWN_WEIGHT * engine.vocab.max_idf()
@@ -70,8 +74,8 @@ def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
         row = engine.rows[hit.node_id]
         window = window_text(engine, row)
         have = set(content_stems(window))
-        cov = coverage(engine, q.focus, have)
-        pcov = coverage(engine, pred, have) if pred else cov
+        cov = coverage(engine, q.focus, have, q.soft)
+        pcov = coverage(engine, pred, have, q.soft) if pred else cov
         wide = window_text(engine, row, before=3, after=1)  # "..., Doo said." two sentences on
         names_ok = all(_mentions(wide, n) for n in names)
         score = COSINE_WEIGHT * max(hit.cosine, 0.0) + (1 - COSINE_WEIGHT) * (0.4 * cov + 0.6 * pcov)

@@ -1,0 +1,66 @@
+"""Soft matches for question words the articles never use ("tonnage" → "ton",
+"embraced" → "hugging"), from the same MiniLM model, over the corpus vocabulary.
+
+A paraphrased question shares few words with its answer; without this, coverage
+scores treat every such word as missing. No thesaurus ships offline, and the
+embedding model is already loaded, so its word vectors serve. The vocabulary matrix
+is built once per corpus version and cached beside the index.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .text import STOP, stem
+
+MIN_SIMILARITY = 0.6
+NEIGHBOURS = 3
+
+
+class Synonyms:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        words: set[str] = set()
+        for row in engine.rows.values():
+            words.update(w.lower() for w in re.findall(r"[A-Za-z][a-z]+", row.text))
+        self.words = sorted(w for w in words if len(w) > 2 and w not in STOP)
+        self._matrix: np.ndarray | None = None
+
+    def _cache(self) -> Path:
+        return Path(self.engine.settings.data_dir) / "vocab" / f"{self.engine.settings.collection}-{self.engine.version}.npy"
+
+    @property
+    def matrix(self) -> np.ndarray:
+        if self._matrix is None:
+            path = self._cache()
+            if path.exists():
+                m = np.load(path)
+                if m.shape[0] == len(self.words):
+                    self._matrix = m
+            if self._matrix is None:
+                self._matrix = self.engine.embed.encode(self.words).astype(np.float32) if self.words else np.zeros((0, 384), np.float32)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    for old in path.parent.glob(f"{self.engine.settings.collection}-*.npy"):
+                        old.unlink()
+                    np.save(path, self._matrix)
+                except OSError:  # a read-only data dir only costs the cache
+                    pass
+        return self._matrix
+
+    def neighbours(self, words: list[str]) -> dict[str, list[tuple[str, float]]]:
+        """word → [(corpus stem, similarity)] for each word, closest first."""
+        if not words or not self.words:
+            return {}
+        sims = self.engine.embed.encode(words) @ self.matrix.T
+        out: dict[str, list[tuple[str, float]]] = {}
+        for word, row in zip(words, sims):
+            best = np.argsort(-row)[: NEIGHBOURS * 2]
+            found: dict[str, float] = {}
+            for i in best:
+                if row[i] >= MIN_SIMILARITY and len(found) < NEIGHBOURS:
+                    found.setdefault(stem(self.words[i]), float(row[i]))
+            out[word] = list(found.items())
+        return out
