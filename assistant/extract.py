@@ -127,8 +127,13 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
             judged = bool(q.head) and (known(q.head) or bool(q.soft.get(q.head)))
             if q.kind == "number" and judged and not heads & set(stems) and _counts_something(value):
                 weight *= 0.5  # "5,000-ton warship" does not answer "how many people"
-            if q.kind == "date" and q.wants_calendar_date and not (MONTH.search(value) or WEEKDAY.search(value)):
-                continue  # "since 2020" does not answer "on what date"
+            if q.kind == "date" and q.wants_calendar_date and not (
+                    (MONTH.search(value) and re.search(r"\b\d{1,2}\b", value)) or WEEKDAY.search(value)):
+                continue  # "since 2020" or "in June" does not answer "on what date"
+            if q.wants_weekday:
+                weight *= 1.5 if WEEKDAY.search(value) else 0.5
+            if q.kind == "number" and q.mods:  # "how many North Korean soldiers": the count of those
+                weight *= 1.25 if q.mods <= set(content_stems(value)) else 1.0
             if q.head and (heads & set(stems) or (q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}))):
                 weight *= 1.3
             gov = rest[0] if rest else ""

@@ -61,6 +61,7 @@ class Question:
     also: frozenset[str] = frozenset()  # labels accepted at a lower weight (NER confusions)
     mods: set[str] = field(default_factory=set)  # stems of "11-country" in "which 11-country group"
     wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
+    wants_weekday: bool = False  # "on what day of the week": "Sunday", not "June 30"
     soft: dict[str, dict[str, float]] = field(default_factory=dict)  # unknown stem -> {corpus stem: similarity}
     kind: str = "what"
     focus: list[str] = field(default_factory=list)  # content stems of the query
@@ -112,5 +113,8 @@ def analyse(text: str, query: str | None = None) -> Question:
         # misses some: other names are accepted too, at a lower weight (see extract).
         also = (NAMED - labels) | {"PROPN"}
     calendar = bool(re.search(r"\b(?:what|which) (?:exact |precise )?(?:date|day)\b", text, re.I))
-    return Question(text=text, query=query, labels=labels, also=also, mods=mods, wants_calendar_date=calendar, kind=kind, focus=focus, head=head, verb=verb,
+    weekday = bool(re.search(r"\bday of the week\b|\bwhich day\b|\bwhat day\b(?! of)", text, re.I))
+    if kind == "number" and m and len(m.group(1).split()) > 1:  # "how many North Korean soldiers"
+        mods = set(content_stems(" ".join(m.group(1).split()[:-1])))
+    return Question(text=text, query=query, labels=labels, also=also, mods=mods, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
                     excluded=set(focus), proper=proper)
