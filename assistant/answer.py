@@ -96,7 +96,7 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
         for s in _support(c):
             if s.row.doc_id in top.doc_ids or any(_dup(engine, s.row.doc_id, d) for d in top.doc_ids):
                 continue
-            if s.score < CONFLICT_RATIO * lead.score or s.predicate < lead.predicate - 0.15:
+            if s.score < CONFLICT_RATIO * lead.score or s.predicate < lead.predicate - 0.3:
                 continue
             if same_event(lead.row.text, s.row.text):
                 return c

@@ -10,7 +10,7 @@ from functools import lru_cache
 from .text import tokens
 
 ARTICLE_JACCARD = 0.35
-EVENT_OVERLAP = 0.3
+EVENT_OVERLAP = 0.25
 SENTENCE_JACCARD = 0.6
 
 
