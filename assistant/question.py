@@ -28,6 +28,7 @@ COUNT_NOUNS = r"(?:number|tonnage|size|toll|total|figure|count|amount|percentage
 
 # (pattern, expected entity labels, kind). First match wins.
 RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
+    (re.compile(r"\bwhat (?:kind|sort|type|form)s? of\b|\bwhat post\b|\bwhat (?:position|role|title)\b", re.I), frozenset(), "what"),
     (re.compile(r"\bhow much (?:\w+ ){0,4}?(?:pay|paid|cost|spend|spent|worth|price|charge|earn|fund|money|dollars?|rubles?)\b", re.I), frozenset({"MONEY"}), "money"),
     (re.compile(r"\bhow (?:far|long|tall|wide|deep|high)\b.*\b(?:metres|meters|km|kilometres|miles|feet|tons?|tonnes?)\b|\bhow far\b", re.I), frozenset({"QUANTITY"}), "measure"),
     (re.compile(r"\bhow old\b|\bwhat age\b|\bhow many years old\b", re.I), NUMBER, "age"),

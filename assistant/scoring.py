@@ -34,8 +34,10 @@ class Scored:
 def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 0) -> str:
     rows = engine.by_doc.get(row.doc_id, [])
     context = [r.text for r in rows[max(0, row.idx - before): row.idx + 1 + after]] or [row.text]
-    title = engine.articles.get(row.doc_id, {}).get("title", "")
-    return title + "\n" + "\n".join(context)
+    art = engine.articles.get(row.doc_id, {})
+    # Title, outlet and dateline too: "...reported in the June 4 UPI story" names the article.
+    head = f"{art.get('title', '')}\n{art.get('outlet', '')} {art.get('date_text', '')}"
+    return head + "\n" + "\n".join(context)
 
 
 def coverage(engine: Engine, stems: list[str], have: set[str], soft: dict[str, dict[str, float]] | None = None) -> float:
@@ -77,9 +79,10 @@ def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
         cov = coverage(engine, q.focus, have, q.soft)
         pcov = coverage(engine, pred, have, q.soft) if pred else cov
         wide = window_text(engine, row, before=3, after=1)  # "..., Doo said." two sentences on
-        names_ok = all(_mentions(wide, n) for n in names)
+        present = sum(_mentions(wide, n) for n in names) / len(names) if names else 1.0
         score = COSINE_WEIGHT * max(hit.cosine, 0.0) + (1 - COSINE_WEIGHT) * (0.4 * cov + 0.6 * pcov)
-        out.append(Scored(row, hit, cov, pcov, score if names_ok else score * 0.6, names_ok))
+        # A passage that misses a name the question gives is probably about someone else.
+        out.append(Scored(row, hit, cov, pcov, score * (0.6 + 0.4 * present), present > 0.5))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
