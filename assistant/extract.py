@@ -135,15 +135,16 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
                 weight *= 1.5 if DURATION.search(value) else 0.7
             if q.wants_weekday:
                 weight *= 1.5 if WEEKDAY.search(value) else 0.5
-            if q.kind == "number" and q.mods:  # "how many North Korean soldiers": the count of those
-                weight *= 1.25 if q.mods <= set(content_stems(value)) else 1.0
+            if q.kind == "number" and q.mods and _counts_something(value):
+                # "how many North Korean soldiers": a count of those, not of Russia's soldiers
+                weight *= 1.25 if q.mods <= set(content_stems(value)) else 0.7
             if q.head and (heads & set(stems) or (q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}))):
                 weight *= 1.3
             gov = rest[0] if rest else ""
             if gov and _related(stem(gov), q.focus):  # "which newspaper published" ~ "Gazeta ... published"
                 weight *= 1.3
             if q.mods and _beside(s.row.text, a, b, q.mods, reach=2):  # "the 11-country Multilateral ..."
-                weight *= 1.2
+                weight *= 1.5
             if q.kind in ("person", "name"):  # the subject of "who visited..." usually comes first
                 weight *= 1.0 - 0.3 * a / max(len(s.row.text), 1)
             if q.kind == "place" and re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", s.row.text[max(0, a - 12):a]):

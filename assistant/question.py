@@ -32,7 +32,7 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
     (re.compile(r"\bhow much (?:\w+ ){0,4}?(?:pay|paid|cost|spend|spent|worth|price|charge|earn|fund|money|dollars?|rubles?)\b", re.I), frozenset({"MONEY"}), "money"),
     (re.compile(r"\bhow (?:far|long|tall|wide|deep|high)\b.*\b(?:metres|meters|km|kilometres|miles|feet|tons?|tonnes?)\b|\bhow far\b", re.I), frozenset({"QUANTITY"}), "measure"),
     (re.compile(r"\bhow old\b|\bwhat age\b|\bhow many years old\b", re.I), NUMBER, "age"),
-    (re.compile(rf"\bhow (?:many|much)\b|\bwhat (?:is|was|were|are)? ?(?:the )?{COUNT_NOUNS}\b|\bhow (?:large|big|far|heavy)\b", re.I), NUMBER, "number"),
+    (re.compile(rf"\bhow (?:many|much)\b|\bwhat (?:is|was|were|are)? ?(?:the )?{MODS}{COUNT_NOUNS}\b|\bhow (?:large|big|far|heavy)\b", re.I), NUMBER, "number"),
     (re.compile(r"\bwhat time\b|\btime of day\b|\bat what hour\b", re.I), frozenset({"TIME"}), "time"),
     (re.compile(rf"{START}when\b|\b(?:what|which) {MODS}{TIME_NOUNS}s?\b|\bhow long ago\b|\bby when\b", re.I), DATE, "date"),
     (re.compile(r"\bhow long\b", re.I), DATE | NUMBER, "duration"),

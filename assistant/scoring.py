@@ -92,5 +92,6 @@ def _mentions(text: str, name: str) -> bool:
     text, name = flat(text), flat(name)
     if name in text:
         return True
-    last = name.split()[-1]
-    return len(last) > 2 and re.search(rf"\b{re.escape(last)}\b", text) is not None
+    parts = name.split()
+    # Surname last ("Sergei Shoigu" → "Shoigu") or first, Korean order ("Doo Jin-ho" → "Doo").
+    return any(len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", text) for p in {parts[0], parts[-1]})

@@ -11,7 +11,7 @@ and or but nor so yet if whether that this these those there here it its it's th
 we us our you your i me my is are was were be been being am do does did done doing have has had having will would
 shall should can could may might must what which who whom whose when where why how much many
 say said says tell told according report reported reports also just only very not no any some more most such
-story
+story up make makes made
 """.split())
 QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
