@@ -15,7 +15,7 @@ from .models import Answer, Citation
 from .question import Question
 from .scoring import Scored, question_names
 
-CONFLICT_RATIO = 0.75  # a rival's sentence this close in relevance to the answer's
+CONFLICT_RATIO = 0.7  # a rival's sentence this close in relevance to the answer's
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
@@ -37,7 +37,8 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
     if best.predicate < th.predicate and best.hit.cosine < th.cosine_alone:
         return decline(engine, q, "the passages name what you asked about, but not what you asked")
     if q.labels:
-        cands = candidates(q, scored, engine.vocab.rarity, engine.vocab.idf, engine.vocab.known)
+        cands = candidates(q, scored, engine.vocab.rarity, engine.vocab.idf, engine.vocab.known,
+                           engine.synonyms.similarity)
         if not cands or cands[0].score < th.candidate:
             return decline(engine, q, f"no passage states a {q.kind}")
         top = cands[0]
@@ -94,8 +95,8 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
         if c.label != top.label or compatible(top, c):
             continue
         for s in _support(c):
-            if s.row.doc_id in top.doc_ids or any(_dup(engine, s.row.doc_id, d) for d in top.doc_ids):
-                continue
+            if s.row.doc_id == lead.row.doc_id or _dup(engine, s.row.doc_id, lead.row.doc_id):
+                continue  # one report, or a copy of it, does not disagree with itself
             if s.score < CONFLICT_RATIO * lead.score or s.predicate < lead.predicate - 0.3:
                 continue
             if same_event(lead.row.text, s.row.text):

@@ -70,6 +70,10 @@ def _proximity(q: Question, s: Scored, a: int, b: int, idf) -> float:
 NUMBER_WORDS = frozenset("hundred thousand million billion trillion dozen dozens percent per cent".split())
 
 
+def _counted(value: str) -> str:
+    return re.findall(r"[A-Za-z]+", value)[-1]
+
+
 def _counts_something(value: str) -> bool:
     """Does the span name what it counts ("62,000 soldiers"), not just a figure ("6,000")?"""
     words = re.findall(r"[A-Za-z]+", value)
@@ -96,7 +100,7 @@ def _date_weight(value: str) -> float:
 
 
 def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=lambda st: 1.0,
-               known=lambda st: True, limit: int = 8) -> list[Candidate]:
+               known=lambda st: True, similar=lambda a, b: 0.0, limit: int = 8) -> list[Candidate]:
     """Entities of the asked-for kind in the best sentences, best first.
 
     A value's score is its best mention; mentions in other articles add support, which
@@ -126,8 +130,9 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
                 weight *= _date_weight(value)
             heads = {q.head, *q.soft.get(q.head, {})} if q.head else set()
             judged = bool(q.head) and (known(q.head) or bool(q.soft.get(q.head)))
-            if q.kind == "number" and judged and not heads & set(stems) and _counts_something(value):
-                weight *= 0.5  # "5,000-ton warship" does not answer "how many people"
+            if q.kind == "number" and judged and not heads & set(stems) and _counts_something(value) \
+                    and not (q.head_word and similar(q.head_word, _counted(value)) >= 0.5):
+                weight *= 0.5  # "5,000-ton warship" does not answer "how many people"; "servicemen" may "soldiers"
             if q.kind == "date" and q.wants_calendar_date and not (
                     (MONTH.search(value) and re.search(r"\b\d{1,2}\b", value)) or WEEKDAY.search(value)):
                 continue  # "since 2020" or "in June" does not answer "on what date"

@@ -62,6 +62,7 @@ class Question:
     also: frozenset[str] = frozenset()  # labels accepted at a lower weight (NER confusions)
     mods: set[str] = field(default_factory=set)  # stems of "11-country" in "which 11-country group"
     wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
+    head_word: str | None = None  # the head as written: "soldiers"
     wants_weekday: bool = False  # "on what day of the week": "Sunday", not "June 30"
     soft: dict[str, dict[str, float]] = field(default_factory=dict)  # unknown stem -> {corpus stem: similarity}
     kind: str = "what"
@@ -86,11 +87,13 @@ def analyse(text: str, query: str | None = None) -> Question:
     # not what the passage must be about.
     focus = [s for s in content_stems(query) if s not in QUESTION_WORDS and s not in TYPE_STEMS]
     head = None
+    head_word = None
     m = re.search(rf"\bhow (?:many|much) (?:more |additional |of the )?((?:[\w-]+ ){{0,3}}?[\w-]+) {AUX}\b", text, re.I) or \
         re.search(r"\bhow (?:many|much) (?:more |additional |of the )?(?!do|does|did|is|was|are|were|has|have|had|will|would)([A-Za-z-]+)", text, re.I) or \
         re.search(rf"\bwhat (?:is |was )?(?:the )?({COUNT_NOUNS}|{PLACE_NOUNS}|{ORG_NOUNS})\b", text, re.I)
     if m:
-        stems = content_stems(m.group(1).split()[-1])  # "mine-clearing specialists" → specialist
+        head_word = m.group(1).split()[-1]
+        stems = content_stems(head_word)  # "mine-clearing specialists" → specialist
         head = stems[-1] if stems else None
     mods: set[str] = set()
     if head is None:  # "which Russian ambassador", "which 11-country group": the type noun
@@ -117,5 +120,5 @@ def analyse(text: str, query: str | None = None) -> Question:
     weekday = bool(re.search(r"\bday of the week\b|\bwhich day\b|\bwhat day\b(?! of)", text, re.I))
     if kind == "number" and m and len(m.group(1).split()) > 1:  # "how many North Korean soldiers"
         mods = set(content_stems(" ".join(m.group(1).split()[:-1])))
-    return Question(text=text, query=query, labels=labels, also=also, mods=mods, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
+    return Question(text=text, query=query, labels=labels, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
                     excluded=set(focus), proper=proper)

@@ -64,3 +64,20 @@ class Synonyms:
                     found.setdefault(stem(self.words[i]), float(row[i]))
             out[word] = list(found.items())
         return out
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine of two words (corpus words are looked up, others embedded)."""
+        va, vb = self._vector(a.lower()), self._vector(b.lower())
+        return float(va @ vb)
+
+    def _vector(self, word: str) -> np.ndarray:
+        cache = self.__dict__.setdefault("_vectors", {})
+        if word not in cache:
+            i = self._index().get(word)
+            cache[word] = self.matrix[i] if i is not None else self.engine.embed.encode([word])[0]
+        return cache[word]
+
+    def _index(self) -> dict[str, int]:
+        if "_positions" not in self.__dict__:
+            self.__dict__["_positions"] = {w: i for i, w in enumerate(self.words)}
+        return self.__dict__["_positions"]
