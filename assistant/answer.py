@@ -5,6 +5,7 @@ rewrites article text, so the verbatim guarantee holds by construction (and is t
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import render
@@ -53,6 +54,12 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
         support = [s for s in _support(top) if s.score >= 0.8 * _support(top)[0].score]
         cites = _name_copies(engine, _citations(engine, support[: engine.settings.max_quotes]), scored)
         return Answer(q.text, True, top.value, render.answer_text(top.value, cites), cites)
+    if q.speaker:  # "What did Hong Min say about X": only Hong Min's words answer
+        spoken = [s for s in scored if speaks(engine, s, q.speaker)]
+        if not spoken or spoken[0].score < th.relevance or spoken[0].predicate < th.predicate:
+            return decline(engine, q, f"the articles do not quote {q.speaker} on this")
+        best = spoken[0]
+        scored = spoken
     if q.verb:  # "what did he announce": prefer a sentence that uses the verb as a verb
         with_verb = [s for s in scored[:5] if verb_clause_at(q, s.row.text) is not None and s.score >= 0.8 * best.score]
         best = with_verb[0] if with_verb else best
@@ -63,6 +70,23 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
     cites = _name_copies(engine, _citations(engine, chosen), scored)
     short = clause_answer(q, best)
     return Answer(q.text, True, short, render.answer_text(short, cites), cites)
+
+
+SPEECH_VERB = r"(?:said|says|told|stated|noted|added|claimed|argued|wrote|warned|explained|commented|pointed out|remarked|affirmed|expressed|called)"
+
+
+def speaks(engine: Engine, s: Scored, speaker: str) -> bool:
+    """Is ``speaker`` the one talking in this sentence (or the next, for "...," Hong said)?"""
+    rows = engine.by_doc.get(s.row.doc_id, [])
+    text = " ".join(r.text for r in rows[s.row.idx: s.row.idx + 2]) or s.row.text
+    names = {p for p in {speaker.split()[0], speaker.split()[-1], speaker} if len(p) > 2}
+    for n in names:
+        n = re.escape(n)
+        if re.search(rf"\b{n}\b(?:’s|'s)?\s+(?:\w+\s+)?{SPEECH_VERB}\b", text) or \
+                re.search(rf"\b{SPEECH_VERB}\s+(?:\w+\s+)?{n}\b", text) or \
+                re.search(rf"\b{n}\b,\s[^,]{{3,90}},\s+(?:also\s+)?{SPEECH_VERB}\b", text):
+            return True
+    return False
 
 
 def decline(engine: Engine, q: Question, reason: str) -> Answer:

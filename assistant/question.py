@@ -46,6 +46,8 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
 ]
 
 
+SPEECH = r"(?:say|said|says|tell|told|state|stated|note|noted|add|added|claim|claimed|argue|argued|write|wrote|warn|warned|explain|explained|comment|remark)"
+SPEAKER = re.compile(rf"\b[Ww]hat (?:did|does|do|has|had) (?:[Aa]mbassador |[Pp]resident |[Mm]inister |[Ss]ecretary )?((?:[A-Z][\w'’-]*\s+){{0,3}}[A-Z][\w'’-]*)\s+{SPEECH}\b")
 WHO_IS = re.compile(r"^\s*who(?: is|'s| was| are| were)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")
 
 
@@ -63,6 +65,7 @@ class Question:
     mods: set[str] = field(default_factory=set)  # stems of "11-country" in "which 11-country group"
     wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
     head_word: str | None = None  # the head as written: "soldiers"
+    speaker: str | None = None  # "What did Hong Min say ...": whose words are asked for
     wants_weekday: bool = False  # "on what day of the week": "Sunday", not "June 30"
     soft: dict[str, dict[str, float]] = field(default_factory=dict)  # unknown stem -> {corpus stem: similarity}
     kind: str = "what"
@@ -120,5 +123,7 @@ def analyse(text: str, query: str | None = None) -> Question:
     weekday = bool(re.search(r"\bday of the week\b|\bwhich day\b|\bwhat day\b(?! of)", text, re.I))
     if kind == "number" and m and len(m.group(1).split()) > 1:  # "how many North Korean soldiers"
         mods = set(content_stems(" ".join(m.group(1).split()[:-1])))
-    return Question(text=text, query=query, labels=labels, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
+    sp = SPEAKER.search(query)
+    speaker = sp.group(1) if sp else None
+    return Question(text=text, query=query, labels=labels, speaker=speaker, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
                     excluded=set(focus), proper=proper)
