@@ -72,14 +72,19 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
     return Answer(q.text, True, short, render.answer_text(short, cites), cites)
 
 
-SPEECH_VERB = r"(?:said|says|told|stated|noted|added|claimed|argued|wrote|warned|explained|commented|pointed out|remarked|affirmed|expressed|called)"
+SPEECH_VERB = (r"(?:said|says|told|stated|noted|added|claimed|argued|wrote|warned|explained|commented|pointed out|"
+               r"remarked|affirmed|expressed|called|assessed|announced|estimated|confirmed|reported|concluded)")
 
 
 def speaks(engine: Engine, s: Scored, speaker: str) -> bool:
     """Is ``speaker`` the one talking in this sentence (or the next, for "...," Hong said)?"""
     rows = engine.by_doc.get(s.row.doc_id, [])
     text = " ".join(r.text for r in rows[s.row.idx: s.row.idx + 2]) or s.row.text
+    before = " ".join(r.text for r in rows[max(0, s.row.idx - 2): s.row.idx])
     names = {p for p in {speaker.split()[0], speaker.split()[-1], speaker} if len(p) > 2}
+    if any(re.search(rf"\b{re.escape(n)}\b", before) for n in names) and \
+            re.search(rf"\b(?:he|she)\s+(?:\w+\s+)?{SPEECH_VERB}\b", text):
+        return True  # "“...,” he said." after a sentence naming the speaker
     for n in names:
         n = re.escape(n)
         if re.search(rf"\b{n}\b(?:’s|'s)?\s+(?:\w+\s+)?{SPEECH_VERB}\b", text) or \
