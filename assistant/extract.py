@@ -52,17 +52,19 @@ def key_of(value: str, label: str) -> str:
 
 
 def _proximity(q: Question, s: Scored, a: int, b: int, idf) -> float:
-    """How much of the question sits around the entity: idf-weighted question words,
-    each discounted by its distance (in characters) from the entity."""
+    """How much of the question sits around the entity: idf-weighted question words
+    (or their corpus neighbours, for paraphrases), each discounted by its distance."""
     text = s.row.text
+    soft = {n: (w, sim) for w, near in q.soft.items() for n, sim in near.items()}
     best: dict[str, float] = {}
     for m in TOKEN.finditer(text):
         if a <= m.start() < b:
             continue
         st = stem(m.group().lower().removesuffix("’s").removesuffix("'s"))
-        if st in q.focus:
+        word, sim = (st, 1.0) if st in q.focus else soft.get(st, (None, 0.0))
+        if word:
             d = a - m.end() if m.start() < a else m.start() - b
-            best[st] = max(best.get(st, 0.0), 1.0 / (1.0 + max(d, 0) / 60.0))
+            best[word] = max(best.get(word, 0.0), sim / (1.0 + max(d, 0) / 60.0))
     total = sum(idf(st) for st in q.focus) or 1.0
     return 0.4 + 0.6 * sum(idf(st) * w for st, w in best.items()) / total
 
@@ -143,7 +145,9 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
             if q.kind == "number" and q.mods and _counts_something(value):
                 # "how many North Korean soldiers": a count of those, not of Russia's soldiers
                 weight *= 1.25 if q.mods <= set(content_stems(value)) else 0.7
-            if q.head and (heads & set(stems) or (q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}))):
+            if q.head and heads & set(stems):
+                weight *= 1.5  # the span names what was asked: "5,000-ton" for "tonnage"
+            elif q.head and q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}):
                 weight *= 1.3
             gov = rest[0] if rest else ""
             if gov and _related(stem(gov), q.focus):  # "which newspaper published" ~ "Gazeta ... published"

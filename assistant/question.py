@@ -37,6 +37,7 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
     (re.compile(rf"{START}when\b|\b(?:what|which) {MODS}{TIME_NOUNS}s?\b|\bhow long ago\b|\bby when\b", re.I), DATE, "date"),
     (re.compile(r"\bhow long\b", re.I), DATE | NUMBER, "duration"),
     (re.compile(rf"\b(?:what|which) {MODS}{TREATY_NOUNS}\b", re.I), frozenset({"LAW", "ORG", "WORK_OF_ART"}), "treaty"),
+    (re.compile(r"\b(?:what|which) (?:body of water|sea|river|ocean|bay|strait|gulf)\b", re.I), frozenset({"LOC", "GPE"}), "place"),
     (re.compile(rf"\b(?:what|which) {MODS}{PERSON_NOUNS}\b", re.I), PERSON, "person"),
     (re.compile(rf"\b(?:what|which) {MODS}{ORG_NOUNS}\b", re.I), ORG, "organisation"),
     (re.compile(rf"{START}where\b|\b(?:what|which) {MODS}{PLACE_NOUNS}\b", re.I), PLACE | ORG, "place"),
@@ -93,6 +94,7 @@ def analyse(text: str, query: str | None = None) -> Question:
     head_word = None
     m = re.search(rf"\bhow (?:many|much) (?:more |additional |of the )?((?:[\w-]+ ){{0,3}}?[\w-]+) {AUX}\b", text, re.I) or \
         re.search(r"\bhow (?:many|much) (?:more |additional |of the )?(?!do|does|did|is|was|are|were|has|have|had|will|would)([A-Za-z-]+)", text, re.I) or \
+        re.search(r"\bnumber of ([A-Za-z-]+)", text, re.I) or \
         re.search(rf"\bwhat (?:is |was )?(?:the )?({COUNT_NOUNS}|{PLACE_NOUNS}|{ORG_NOUNS})\b", text, re.I)
     if m:
         head_word = m.group(1).split()[-1]

@@ -15,7 +15,7 @@ import numpy as np
 
 from .text import STOP, stem
 
-MIN_SIMILARITY = 0.6
+MIN_SIMILARITY = 0.5
 NEIGHBOURS = 3
 
 
