@@ -85,9 +85,13 @@ def _counts_something(value: str) -> bool:
 def _beside(text: str, a: int, b: int, words: set[str], reach: int = 4) -> bool:
     """Is an asked-for word right next to the entity? ("Rodong Sinmun newspaper",
     "Marshal Pak Jong-chon", "Reporting by Andrew Osborn")."""
+    return any(_related(t, words) for t in _around(text, a, b, reach))
+
+
+def _around(text: str, a: int, b: int, reach: int) -> set[str]:
     before = [stem(p) for t in TOKEN.findall(text[:a]) for p in t.lower().split("-")][-reach:]
     after = [stem(p) for t in TOKEN.findall(text[b:]) for p in t.lower().split("-")][:reach]
-    return any(_related(t, words) for t in before + after)
+    return set(before + after)
 
 
 def _related(word: str, stems) -> bool:
@@ -131,10 +135,12 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
             if label in ("DATE", "TIME"):
                 weight *= _date_weight(value)
             heads = {q.head, *q.soft.get(q.head, {})} if q.head else set()
-            judged = bool(q.head) and (known(q.head) or bool(q.soft.get(q.head)))
-            if q.kind == "number" and judged and not heads & set(stems) and _counts_something(value) \
-                    and not (q.head_word and similar(q.head_word, _counted(value)) >= 0.5):
-                weight *= 0.5  # "5,000-ton warship" does not answer "how many people"; "servicemen" may "soldiers"
+            closeness = similar(q.head_word, _counted(value)) if q.head_word and _counts_something(value) else 0.0
+            if closeness >= 0.75:  # "servicemen" for "soldiers"
+                heads = heads | set(stems)
+            if q.kind == "number" and q.head and known(q.head) and not heads & set(stems) \
+                    and _counts_something(value) and closeness < 0.5:
+                weight *= 0.5  # "5,000-ton warship" does not answer "how many people"
             if q.kind == "date" and q.wants_calendar_date and not (
                     (MONTH.search(value) and re.search(r"\b\d{1,2}\b", value)) or WEEKDAY.search(value)):
                 continue  # "since 2020" or "in June" does not answer "on what date"
@@ -144,7 +150,8 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
                 weight *= 1.5 if WEEKDAY.search(value) else 0.5
             if q.kind == "number" and q.mods and _counts_something(value):
                 # "how many North Korean soldiers": a count of those, not of Russia's soldiers
-                weight *= 1.25 if q.mods <= set(content_stems(value)) else 0.7
+                near = set(content_stems(value)) | _around(s.row.text, a, b, 6)
+                weight *= 1.25 if q.mods <= near else 0.7
             if q.head and heads & set(stems):
                 weight *= 1.5  # the span names what was asked: "5,000-ton" for "tonnage"
             elif q.head and q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}):
