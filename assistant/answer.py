@@ -61,7 +61,7 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
         best = spoken[0]
         scored = spoken
     if q.verb:  # "what did he announce": prefer a sentence that uses the verb as a verb
-        with_verb = [s for s in scored[:5] if verb_clause_at(q, s.row.text) is not None and s.score >= 0.8 * best.score]
+        with_verb = [s for s in scored[:8] if verb_clause_at(q, s.row.text) is not None and s.score >= 0.7 * best.score]
         best = with_verb[0] if with_verb else best
     if q.kind == "describe":
         named = [s for s in scored[:5] if any(n + "," in s.row.text for n in q.names)]

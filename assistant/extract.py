@@ -230,7 +230,10 @@ def verb_clause_at(q: Question, text: str) -> int | None:
     if not q.verb:
         return None
     for m in TOKEN.finditer(text):
-        if stem(m.group().lower()) == q.verb and re.match(r"\s*(?:that\b|:|,|“|\")", text[m.end():]):
+        word = m.group().lower()
+        if stem(word) != q.verb or re.search(r"(?:ment|tion|sion|ance|ence)s?$", word):
+            continue  # "made the announcement" names the act; "announced that ..." says what
+        if re.match(r"\s*(?:that\b|:|,|“|\"|\w)", text[m.end():]):
             return m.end()
     return None
 

@@ -15,7 +15,7 @@ from .sentences import Sentence, split_articles
 
 Progress = Callable[[int, int, str], None]
 # Bump when sentence splitting or tagging changes: stored articles are then re-split.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 
 
 def article_metadata(a: Article) -> dict:

@@ -16,7 +16,11 @@ NUMERIC = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}
 MIN_CHARS = 12
 # "SEOUL, June 19 (UPI) — ", "PYONGYANG - ", "Pyongyang - Saba: ": where the story was
 # filed, not a fact of it. Entities inside a lead's dateline are dropped.
-DATELINE = re.compile(r"^(?:[A-Z][A-Za-z]+[.,]?\s+)?(?:[A-Z][a-z]+\.? \d{1,2}\s*)?(?:\([A-Za-z]+\))?\s*[—–-]\s*(?:[A-Z][a-z]+:\s*)?")  # fragments like "Details:" are not sentences worth quoting alone
+DATELINE = re.compile(
+    r"^(?:[A-Z]{3,}[.,]?\s+)?(?:[A-Z][a-z]+\.? \d{1,2}\s*)?\([A-Za-z]+\)\s*[—–-]\s*"  # SEOUL, June 19 (UPI) —
+    r"|^[A-Z]{3,}(?:\s[A-Z]{3,})*\s+[—–-]\s+"  # PYONGYANG -
+    r"|^[A-Z][a-z]+ - [A-Z][a-z]+:\s*"  # Pyongyang - Saba:
+)
 
 
 @dataclass
@@ -76,7 +80,7 @@ def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
     for sentences in out.values():
         for i, s in enumerate(sentences):
             s.idx = i
-            m = DATELINE.match(s.text) if i < 3 else None
+            m = DATELINE.match(s.text)
             if m and m.end() > 3:
                 s.entities = [e for e in s.entities if e[0] >= m.end()]
     return out
