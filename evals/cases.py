@@ -6,7 +6,7 @@ its line number, instead of as a confusing score later.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_CASES = Path(__file__).resolve().parent / "cases.jsonl"

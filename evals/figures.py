@@ -74,7 +74,8 @@ def aggregate(results: Sequence[CaseResult], first_answer_s: float | None = None
     declined = [r for r in results if not r.answered]
     true_refusals = [r for r in declined if r.cited_support is None]
     with_gold = [r for r in results if r.retrieval_counted]
-    latencies = [r.latency_s for r in results if r.error is None]
+    # The cold first ask() (index loading) is the time to first answer, not a sample.
+    latencies = [r.latency_s for r in results if r.error is None and not r.cold]
     cites = sum(r.citations_total for r in results)
     return Figures(
         cases=len(results), answerable=len(answerable), unanswerable=len(unanswerable), citations=cites,

@@ -15,6 +15,8 @@ _QUOTES = str.maketrans({
 })
 _THOUSANDS = re.compile(r"(?<=\d)[,\u202f](?=\d{3}(?!\d))")
 _SPACE = re.compile(r"\s+")
+_SOURCES = re.compile(r"^\s*\**Sources\**\s*:?\s*$", re.MULTILINE | re.IGNORECASE)
+_MARKER = re.compile(r"\[\d+\]")
 
 
 def normalise(text: str | None) -> str:
@@ -28,6 +30,19 @@ def normalise(text: str | None) -> str:
     out = text.translate(_QUOTES).casefold()
     out = _THOUSANDS.sub("", out)
     return _SPACE.sub(" ", out).strip()
+
+
+def answer_body(text: str | None) -> str:
+    """The answer as said, without the sources list and the [n] markers.
+
+    The rendered text ends with a sources block (titles, dates, character offsets):
+    matching forms there would credit "June 30" or "2" to a dateline or a marker.
+    """
+    if not text:
+        return ""
+    m = _SOURCES.search(text)
+    body = text[: m.start()] if m else text
+    return _MARKER.sub(" ", body)
 
 
 def _pattern(form: str) -> re.Pattern[str]:

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ class EvalRun:
 
 
 def _history(case: Case) -> list[tuple[str, str]]:
-    return [tuple(pair) for pair in case.history]  # type: ignore[misc]
+    return [(q, a) for q, a in case.history]
 
 
 def run_system(make: Callable[[], System], cases: Sequence[Case], progress: bool = True) -> SystemRun:
@@ -85,13 +85,14 @@ def run_system(make: Callable[[], System], cases: Sequence[Case], progress: bool
         except Exception as exc:  # noqa: BLE001 - one broken case must not hide the rest
             answer, error = _Failed(), f"{type(exc).__name__}: {exc}"
         latency = time.perf_counter() - t1
-        if first_answer_s is None:
+        cold = first_answer_s is None
+        if cold:
             first_answer_s = setup_s + latency
         try:
             retrieved = system.retrieve(case.question, _history(case), RETRIEVE_K) if case.articles else []
         except Exception as exc:  # noqa: BLE001
             retrieved, error = [], error or f"retrieve: {type(exc).__name__}: {exc}"
-        results.append(score_case(case, answer, system.grounding, retrieved, latency, error))
+        results.append(score_case(case, answer, system.grounding, retrieved, latency, error, cold))
     return SystemRun(system.name, results, setup_s, first_answer_s,
                      aggregate(results, first_answer_s), per_kind(results))
 
@@ -118,7 +119,7 @@ def case_problems(cases: Sequence[Case], known_titles: set[str]) -> list[str]:
 def environment(cases: Sequence[Case], cases_path: Path, kind: str | None, limit: int | None) -> dict[str, Any]:
     return {
         "cases": len(cases), "cases_file": str(cases_path), "kind_filter": kind, "limit": limit,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine_cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
         "data_dir": os.environ.get("NEWSQA_DATA_DIR"), "seeds_dir": str(seeds_dir()),
     }

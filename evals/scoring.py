@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .cases import Case
-from .normalize import contains_form, first_form
+from .normalize import answer_body, contains_form, first_form
+
+# Most to least fundamental; a case is listed under the first of its causes.
+CAUSE_ORDER = (
+    "error", "non-verbatim-quote", "answered-unanswerable", "declined-answerable",
+    "conflict-not-flagged", "conflict-side-missing", "wrong-answer", "answer-only-in-text",
+    "no-citation", "no-gold-citation", "gold-quote-lacks-answer", "supporting-quote-not-verbatim",
+    "retrieval-miss@5",
+)
 
 
 class Span(Protocol):
@@ -85,6 +93,9 @@ class CaseResult:
     gold_rank: int | None  # 1-based rank of the first gold article retrieved (top 10)
     retrieval_counted: bool  # gold articles named and retrieval available
     latency_s: float
+    cold: bool = False  # the first ask() of the process: reported as time to first answer
+    reason: str | None = None  # the engine's own reason for declining, when it gives one
+    resolved_question: str | None = None  # a follow-up as the engine rewrote it
     causes: list[str] = field(default_factory=list)
     offenders: list[Offender] = field(default_factory=list)
     error: str | None = None
@@ -92,6 +103,19 @@ class CaseResult:
     @property
     def failed(self) -> bool:
         return bool(self.causes)
+
+    @property
+    def primary_cause(self) -> str | None:
+        """The cause to fix first: the one the others usually follow from."""
+        keys = ["error" if c.startswith("error:") else c for c in self.causes]
+        return min(keys, key=lambda c: CAUSE_ORDER.index(c) if c in CAUSE_ORDER else len(CAUSE_ORDER), default=None)
+
+
+def _expected(case: Case) -> list[str]:
+    """What the report shows as expected: the forms, or each side of a conflict."""
+    if case.conflict_sides:
+        return [f"side {chr(65 + i)}: {' | '.join(side)}" for i, side in enumerate(case.conflict_sides)]
+    return list(case.answers)
 
 
 def _first_quote(answer: AnswerLike) -> str | None:
@@ -108,14 +132,16 @@ def accuracy_verdict(case: Case, answer: AnswerLike) -> tuple[bool, list[str]]:
         causes = []
         if not answer.conflict:
             causes.append("conflict-not-flagged")
-        missing = [side for side in case.conflict_sides if first_form(answer.text, side) is None]
+        body = answer_body(answer.text)
+        missing = [side for side in case.conflict_sides if first_form(body, side) is None]
         if missing:
             causes.append("conflict-side-missing")
         return not causes, causes
-    where = answer.text if case.answer_in == "text" else answer.short_answer
+    body = answer_body(answer.text)
+    where = body if case.answer_in == "text" else answer.short_answer
     if first_form(where, case.answers) is not None:
         return True, []
-    if case.answer_in == "short" and first_form(answer.text, case.answers) is not None:
+    if case.answer_in == "short" and first_form(body, case.answers) is not None:
         return False, ["answer-only-in-text"]  # right quote, wrong short answer
     return False, ["wrong-answer"]
 
@@ -164,7 +190,7 @@ def gold_rank(refs: Sequence[Span], case: Case, grounding: Grounding) -> int | N
 
 
 def score_case(case: Case, answer: AnswerLike, grounding: Grounding, retrieved: Sequence[Span] | None,
-               latency_s: float, error: str | None = None) -> CaseResult:
+               latency_s: float, error: str | None = None, cold: bool = False) -> CaseResult:
     """``retrieved=None`` means the system offers no retrieval: those figures are n/a."""
     correct, causes = accuracy_verdict(case, answer)
     offenders = verbatim_offenders(case, answer, grounding)
@@ -178,12 +204,14 @@ def score_case(case: Case, answer: AnswerLike, grounding: Grounding, retrieved: 
         causes.append("retrieval-miss@5")
     return CaseResult(
         case_id=case.id, kind=case.kind, question=case.question,
-        expected=list(case.answers) or [" | ".join(s) for s in case.conflict_sides],
+        expected=_expected(case),
         answered=bool(answer.answered), short_answer=answer.short_answer, first_quote=_first_quote(answer),
         conflict=bool(answer.conflict), correct=correct, cited_support=supported,
         citations_total=len(answer.citations), citations_gold=n_gold,
         citations_verbatim=len(answer.citations) - len(offenders), gold_rank=rank,
-        retrieval_counted=counted, latency_s=latency_s, causes=causes, offenders=offenders, error=error,
+        retrieval_counted=counted, latency_s=latency_s, cold=cold,
+        reason=getattr(answer, "reason", None), resolved_question=getattr(answer, "resolved_question", None),
+        causes=causes, offenders=offenders, error=error,
     )
 
 

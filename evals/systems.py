@@ -29,19 +29,35 @@ class System(Protocol):
 
 
 class EngineGrounding:
-    """Gold = the cited article's title (or a near-duplicate's, via ``also_in``) is a case title.
+    """Gold = the cited article's title, or a near-duplicate's via ``also_in``, is a case title.
 
-    ``also_in`` entries may be doc ids or titles; both resolve to titles here.
+    The engine fills ``also_in`` with outlet names ("Straits Times"); doc ids and titles
+    are accepted too. An outlet with several articles resolves to the one whose text
+    shares most words with the quote: the copy that carries the same sentence.
     """
 
     def __init__(self, list_articles, get_article):
         self._get = get_article
-        self.titles: dict[str, str] = {s.doc_id: s.title for s in list_articles()}
+        summaries = list(list_articles())
+        self.titles: dict[str, str] = {s.doc_id: s.title for s in summaries}
+        self._by_outlet: dict[str, list[str]] = {}
+        for s in summaries:
+            self._by_outlet.setdefault(normalise(s.outlet), []).append(s.doc_id)
         self._texts: dict[str, str | None] = {}
+
+    def _resolve(self, entry: str, quote: str) -> str:
+        if entry in self.titles:
+            return self.titles[entry]
+        ids = self._by_outlet.get(normalise(entry), [])
+        if len(ids) > 1:
+            words = set(normalise(quote).split())
+            ids = [max(ids, key=lambda i: len(words & set(normalise(self.source_text(i)).split())))]
+        return self.titles[ids[0]] if ids else entry  # otherwise: a title
 
     def _titles_of(self, span: Span) -> set[str]:
         names = [getattr(span, "title", "") or self.titles.get(span.doc_id, "")]
-        names += [self.titles.get(x, x) for x in (getattr(span, "also_in", ()) or ())]
+        quote = getattr(span, "quote", "") or ""
+        names += [self._resolve(x, quote) for x in (getattr(span, "also_in", ()) or ())]
         return {normalise(n) for n in names if n}
 
     def is_gold(self, span: Span, gold_titles: Sequence[str]) -> bool:
