@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .normalize import normalise
-from .offline import apply_offline_env
+from assistant.settings import apply_offline_env
 from .scoring import Span
 
 TOP_K = 3

@@ -21,7 +21,7 @@ from .cases import DEFAULT_CASES, KINDS, Case, load_cases
 from .figures import Figures, aggregate, per_kind
 from .floors import all_pass, check_floors
 from .normalize import normalise
-from .offline import apply_offline_env
+from assistant.settings import apply_offline_env
 from .scoring import CaseResult, score_case
 from .systems import EngineSystem, System
 

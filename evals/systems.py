@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from .normalize import normalise
-from .offline import apply_offline_env
+from assistant.settings import apply_offline_env
 from .scoring import Grounding, Ref, Span
 
 
