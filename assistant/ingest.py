@@ -4,8 +4,8 @@ deleted, so a crash half-way never leaves an article with no sentences."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

@@ -6,9 +6,9 @@ Entities are stored with each sentence so the answer step can pick "June 18" or
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
 
 from .models import Article
 
@@ -106,7 +106,7 @@ def _entity(ent, sent_start: int) -> tuple[int, int, str]:
     if ent.label_ in NUMERIC:
         # extend over a following "(adjective)* noun" run: "6,000 military workers"
         doc, j = ent.doc, ent.end
-        while j < len(doc) and j - ent.end < 4 and doc[j].pos_ in ("ADJ", "NOUN", "PROPN") and not doc[j].ent_type_ in ("GPE", "PERSON", "DATE"):
+        while j < len(doc) and j - ent.end < 4 and doc[j].pos_ in ("ADJ", "NOUN", "PROPN") and doc[j].ent_type_ not in ("GPE", "PERSON", "DATE"):
             j += 1
             if doc[j - 1].pos_ == "NOUN":
                 end_tok = j

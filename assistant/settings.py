@@ -47,7 +47,7 @@ class Settings:
         return bool(self.chroma_host)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         kwargs: dict = {}
         for f in fields(cls):
@@ -67,5 +67,5 @@ class Settings:
                 kwargs[f.name] = raw or None
         return cls(**kwargs)
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)

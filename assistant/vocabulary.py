@@ -25,7 +25,7 @@ class Vocabulary:
     entity_df: Counter  # answer key -> sentences that mention it
 
     @classmethod
-    def build(cls, engine) -> "Vocabulary":
+    def build(cls, engine) -> Vocabulary:
         from .extract import key_of
 
         df: Counter = Counter()

@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from .normalize import normalise
 from assistant.settings import apply_offline_env
+
+from .normalize import normalise
 from .scoring import Span
 
 TOP_K = 3

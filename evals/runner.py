@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import apply_offline_env
+
 from .cases import DEFAULT_CASES, KINDS, Case, load_cases
 from .figures import Figures, aggregate, per_kind
 from .floors import all_pass, check_floors
 from .normalize import normalise
-from assistant.settings import apply_offline_env
 from .scoring import CaseResult, score_case
 from .systems import EngineSystem, System
 

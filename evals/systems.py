@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Protocol
 
-from .normalize import normalise
 from assistant.settings import apply_offline_env
+
+from .normalize import normalise
 from .scoring import Grounding, Ref, Span
 
 

@@ -1,9 +1,9 @@
 """Bad input gets a clear error, through the API and the CLI, and loses nothing."""
 import pytest
+from conftest import free_port, run_cli
 
 from assistant import api, ask
 from assistant.errors import InvalidQuestion, StoreUnavailable
-from conftest import free_port, run_cli
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", None, 42])

@@ -1,12 +1,11 @@
 """The seed files parse into the nine articles, each a verbatim slice of its file."""
-from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 
 from assistant.corpus import read_paths
 from assistant.corpus.article import iso_date
 from assistant.dedupe import same_story
-from conftest import SEEDS
 
 EXPECTED = [
     ("Kim Jong Un meets Russian Culture Minister amid growing ties", "UPI", "SEOUL. June 30 (UPI)"),

@@ -2,10 +2,10 @@
 import os
 
 import pytest
+from conftest import run_cli
 
 from assistant import api, ask, get_article
 from assistant.errors import StoreUnavailable
-from conftest import run_cli
 
 pytestmark = pytest.mark.server
 
