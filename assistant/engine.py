@@ -38,7 +38,7 @@ class Engine:
         self.store = ChromaStore(settings.data_dir, settings.collection, settings.chroma_host, settings.chroma_port)
         self.embed = MiniLMEmbedding(settings.embed_backend)
         self.built_from_seeds: IngestReport | None = None
-        from .ingest import PIPELINE_VERSION
+        from .ingestion import PIPELINE_VERSION
 
         hashes = self.store.article_hashes(PIPELINE_VERSION)
         if self.store.count() == 0 and not hashes:
@@ -56,18 +56,20 @@ class Engine:
         version = self.store.version() or self.store.bump_version()
         self.bm25 = load_or_build(self.settings.data_dir, self.settings.collection, version,
                                   self.store.all_nodes, self.settings.top_k)
+        self.articles: dict[str, dict] = {a["doc_id"]: a for a in self.store.list_articles(with_text=True)}
         self.rows: dict[str, SentenceRow] = {}
         self.by_doc: dict[str, list[SentenceRow]] = {}
         for entry in (self.bm25.corpus if self.bm25 else []):
             meta = json.loads(entry["_node_content"])["metadata"] if "_node_content" in entry else entry
             text = json.loads(entry["_node_content"])["text"] if "_node_content" in entry else entry.get("text", "")
+            if meta["doc_id"] not in self.articles:
+                continue  # a sentence whose article is gone (an interrupted write): never cite it
             row = SentenceRow(entry["node_id"], meta["doc_id"], int(meta["idx"]), int(meta["start"]), int(meta["end"]),
                               text, tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")))
             self.rows[row.node_id] = row
             self.by_doc.setdefault(row.doc_id, []).append(row)
         for rows in self.by_doc.values():
             rows.sort(key=lambda r: r.idx)
-        self.articles: dict[str, dict] = {a["doc_id"]: a for a in self.store.list_articles(with_text=True)}
         from .retrieval import HybridRetriever
         from .vocabulary import Vocabulary
 
@@ -104,7 +106,7 @@ class Engine:
 
     # -- writing ------------------------------------------------------------
     def ingest(self, paths: list[Path], progress=None) -> IngestReport:
-        from .ingest import ingest_paths
+        from .ingestion import ingest_paths
 
         report = ingest_paths(self.store, self.embed, [Path(p) for p in paths], progress)
         if report.changed and hasattr(self, "version"):
@@ -112,14 +114,13 @@ class Engine:
         return report
 
     def _reprocess(self, progress=None) -> IngestReport:
-        """Re-split and re-embed every stored article (their text is kept in Chroma)."""
-        from .ingest import ingest_articles
+        """Re-split and re-embed every stored article (their text is kept in Chroma).
+        Each article is replaced in place, so an interrupted run loses nothing."""
+        from .ingestion import ingest_articles
 
-        stored = [self._from_row({**r, "doc_id": r["doc_id"]}) for r in self.store.list_articles(with_text=True)]
+        stored = [self._from_row(r) for r in self.store.list_articles(with_text=True)]
         report = IngestReport()
-        for a in stored:
-            self.store.delete_article(a.doc_id)
-        ingest_articles(self.store, self.embed, stored, report, progress)
+        ingest_articles(self.store, self.embed, stored, report, progress, force=True)
         return report
 
     def reindex(self, progress=None) -> IngestReport:

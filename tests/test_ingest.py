@@ -104,3 +104,27 @@ def test_a_broken_file_loses_nothing_already_indexed(fresh_env, tmp_path):
     assert report.failed and not report.changed
     assert len(list_articles()) == n
     assert ask("How many member states does the ICC have?").answered
+
+
+def test_an_interrupted_write_never_breaks_answers(fresh_env):
+    """Sentences whose article record is gone (a write killed half-way) are never cited."""
+    eng = api.engine()
+    yahoo = next(d for d, a in eng.articles.items() if a["outlet"] == "Yahoo")
+    eng.store.articles.delete(ids=[yahoo])
+    eng.store.bump_version()
+    api.reset()
+    a = ask("How many soldiers has Russia lost in the Kursk operation?")
+    assert all(c.doc_id != yahoo for c in a.citations)
+    assert yahoo not in {r.doc_id for r in api.engine().rows.values()}
+
+
+def test_an_index_from_an_older_pipeline_is_resplit_in_place(fresh_env):
+    eng = api.engine()
+    n_sentences = eng.store.sentences.count()
+    some = next(iter(eng.articles))
+    eng.store.articles.update(ids=[some], metadatas=[{"pipeline": 0}])
+    api.reset()
+    eng = api.engine()
+    assert eng.store.sentences.count() == n_sentences  # replaced, not duplicated
+    assert len(eng.articles) == 9 and all(a["pipeline"] != 0 for a in eng.articles.values())
+    assert ask("How many member states does the ICC have?").answered

@@ -85,9 +85,9 @@ class ChromaStore:
         if nodes:
             self._call(self.vector_store.add, nodes)
 
-    def delete_stale_sentences(self, doc_id: str, keep_hash: str) -> None:
-        """Drop a document's sentences from older versions (written before, deleted after)."""
-        self._call(self.sentences.delete, where={"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]})
+    def delete_stale_sentences(self, doc_id: str, keep_revision: str) -> None:
+        """Drop a document's sentences from older revisions (written before, deleted after)."""
+        self._call(self.sentences.delete, where={"$and": [{"doc_id": doc_id}, {"revision": {"$ne": keep_revision}}]})
 
     def all_nodes(self) -> list:
         """Every sentence node, in a stable order (for the BM25 index and the sentence table)."""

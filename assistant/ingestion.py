@@ -1,6 +1,6 @@
 """Incremental ingestion: unchanged articles (same content hash) are skipped, changed
-ones replaced, nothing duplicated. New sentences are written before the old ones are
-deleted, so a crash half-way never leaves an article with no sentences."""
+ones replaced, nothing duplicated. New sentences are written, then the article, then the
+old sentences are deleted: a crash half-way never leaves an article without sentences."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ from .sentences import Sentence, split_articles
 
 Progress = Callable[[int, int, str], None]
 # Bump when sentence splitting or tagging changes: stored articles are then re-split.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 
 
 def article_metadata(a: Article) -> dict:
@@ -24,22 +24,28 @@ def article_metadata(a: Article) -> dict:
             "pipeline": PIPELINE_VERSION}
 
 
+def revision(a: Article) -> str:
+    """Content and pipeline together: re-splitting an unchanged article is a new revision."""
+    return f"{a.content_hash[:8]}p{PIPELINE_VERSION}"
+
+
 def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray) -> list:
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     nodes = []
+    rev = revision(a)
     for s, emb in zip(sentences, embeddings):
         prev = sentences[s.idx - 1].text if s.idx > 0 else ""
         node = TextNode(
-            id_=f"{a.doc_id}:{a.content_hash[:8]}:{s.idx}", text=s.text, embedding=emb.tolist(),
+            id_=f"{a.doc_id}:{rev}:{s.idx}", text=s.text, embedding=emb.tolist(),
             start_char_idx=s.start, end_char_idx=s.end,
             metadata={"doc_id": a.doc_id, "idx": s.idx, "start": s.start, "end": s.end, "title": a.title,
-                      "outlet": a.outlet, "content_hash": a.content_hash, "prev": prev,
+                      "outlet": a.outlet, "content_hash": a.content_hash, "revision": rev, "prev": prev,
                       "ents": json.dumps(s.entities, separators=(",", ":"))},
             # BM25 reads title + previous sentence as context ("The meeting took place..."
             # needs the sentence before to say whose meeting); the rest is bookkeeping.
-            excluded_embed_metadata_keys=["doc_id", "idx", "start", "end", "outlet", "content_hash", "ents"],
-            excluded_llm_metadata_keys=["doc_id", "idx", "start", "end", "content_hash", "ents", "prev"],
+            excluded_embed_metadata_keys=["doc_id", "idx", "start", "end", "outlet", "content_hash", "revision", "ents"],
+            excluded_llm_metadata_keys=["doc_id", "idx", "start", "end", "content_hash", "revision", "ents", "prev"],
             metadata_template="{value}", text_template="{metadata_str}\n{content}",
         )
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=a.doc_id)
@@ -47,8 +53,12 @@ def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray
     return nodes
 
 
-def ingest_articles(store, embed, articles: list[Article], report: IngestReport, progress: Progress | None = None) -> None:
+def ingest_articles(store, embed, articles: list[Article], report: IngestReport, progress: Progress | None = None,
+                    force: bool = False) -> None:
+    """``force``: process even unchanged articles (re-indexing)."""
     existing = store.article_hashes(PIPELINE_VERSION)
+    if force:
+        existing = dict.fromkeys(existing, "")
     latest: dict[str, Article] = {}
     for a in articles:  # the same article twice in one batch: the later copy wins
         latest[a.doc_id] = a
@@ -69,7 +79,7 @@ def ingest_articles(store, embed, articles: list[Article], report: IngestReport,
         store.add_nodes(sentence_nodes(a, sentences, vectors))
         centroid = vectors.mean(0) if len(vectors) else embed.encode([a.title])[0]
         store.upsert_article(a.doc_id, a.text, article_metadata(a), centroid / (np.linalg.norm(centroid) or 1.0))
-        store.delete_stale_sentences(a.doc_id, a.content_hash)
+        store.delete_stale_sentences(a.doc_id, revision(a))
         (report.updated if a.doc_id in existing else report.added).append(a.doc_id)
         if progress:
             progress(n, len(todo), a.title)
