@@ -5,11 +5,13 @@ tests that write (ingest, corruption) take ``fresh_env`` and a store of their ow
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,6 +57,35 @@ def fresh_env(tmp_path, seeded_dir):
     _use(data)
     yield data
     _use(seeded_dir)
+
+
+@contextlib.contextmanager
+def serve(auth: tuple[str, str] | None = None):
+    """Build and launch the real Gradio app on 127.0.0.1 in this process; yield its URL."""
+    from ui.app import build_app
+    from ui.launch import launch
+
+    app = build_app()
+    port = free_port()
+    launch(app, host="127.0.0.1", port=port, auth=auth, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+@contextlib.contextmanager
+def isolated_data_dir():
+    """A private, empty data dir (indexed from seeds/ on first use) for a whole module,
+    so tests that add articles leave the session's seeded index as it is."""
+    previous = os.environ.get("NEWSQA_DATA_DIR")
+    with tempfile.TemporaryDirectory(prefix="newsqa-") as tmp:
+        _use(Path(tmp) / "data")
+        try:
+            yield Path(tmp) / "data"
+        finally:
+            if previous:
+                _use(Path(previous))
 
 
 def free_port() -> int:

@@ -7,12 +7,10 @@ warms the engine so the first answer is fast, and serves.
 """
 from __future__ import annotations
 
-import ui  # noqa: F401  (sets the offline environment before gradio is imported)
-
 import gradio as gr
 
 from ui import chat, corpus_tab, render
-from ui.launch import CSS, SCROLL_TO_MARK_JS, THEME, cli, launch
+from ui.launch import SCROLL_TO_MARK_JS, cli, launch
 
 __all__ = ["build_app", "cli", "launch"]
 
@@ -40,36 +38,35 @@ def build_app() -> gr.Blocks:
             elem_id="newsqa-header",
         )
         with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                with gr.Tabs():
-                    with gr.Tab("Chat", id="chat"):
-                        chatbot = gr.Chatbot(
-                            elem_id="newsqa-chat",
-                            label="Conversation",
-                            height=520,
-                            sanitize_html=True,
-                            render_markdown=True,
-                            latex_delimiters=[],
-                            allow_tags=False,
-                            feedback_options=None,
-                            buttons=["copy"],
-                            placeholder="Ask about the news articles. Every answer quotes its sources.",
+            with gr.Column(scale=3, min_width=360), gr.Tabs():
+                with gr.Tab("Chat", id="chat"):
+                    chatbot = gr.Chatbot(
+                        elem_id="newsqa-chat",
+                        label="Conversation",
+                        height=520,
+                        sanitize_html=True,
+                        render_markdown=True,
+                        latex_delimiters=[],
+                        allow_tags=False,
+                        feedback_options=None,
+                        buttons=["copy"],
+                        placeholder="Ask about the news articles. Every answer quotes its sources.",
+                    )
+                    with gr.Row():
+                        question = gr.Textbox(
+                            elem_id="newsqa-question",
+                            placeholder="Ask a question, e.g. Who visited Pyongyang on June 17?",
+                            show_label=False,
+                            scale=5,
+                            max_lines=4,
+                            submit_btn=False,
                         )
-                        with gr.Row():
-                            question = gr.Textbox(
-                                elem_id="newsqa-question",
-                                placeholder="Ask a question, e.g. Who visited Pyongyang on June 17?",
-                                show_label=False,
-                                scale=5,
-                                max_lines=4,
-                                submit_btn=False,
-                            )
-                            ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="newsqa-ask")
-                        with gr.Row(elem_id="newsqa-examples"):
-                            example_btns = [gr.Button(q, size="sm") for q in chat.EXAMPLES]
-                        clear_btn = gr.Button("New conversation", size="sm", elem_id="newsqa-clear")
-                    with gr.Tab("Corpus", id="corpus"):
-                        corpus = corpus_tab.build()
+                        ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="newsqa-ask")
+                    with gr.Row(elem_id="newsqa-examples"):
+                        example_btns = [gr.Button(q, size="sm") for q in chat.EXAMPLES]
+                    clear_btn = gr.Button("New conversation", size="sm", elem_id="newsqa-clear")
+                with gr.Tab("Corpus", id="corpus"):
+                    corpus = corpus_tab.build()
             with gr.Column(scale=2, min_width=320):
                 sources = gr.Radio(
                     choices=[],

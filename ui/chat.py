@@ -6,12 +6,15 @@ retrieval stack, which should happen once, in the server process.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
 
 from ui import render
+
+log = logging.getLogger(__name__)
 
 EXAMPLES: tuple[str, ...] = (
     "Where did Kim Jong Un meet the Russian culture minister?",
@@ -50,10 +53,14 @@ def ask_engine(question: str, history: Sequence[Any] | None = None) -> Any:
     from assistant import ask
     from assistant.errors import AssistantError
 
+    turns = normalise_history(history)  # raises its own gr.Error for a malformed history
     try:
-        return ask(question, history=normalise_history(history))
+        return ask(question, history=turns)
     except AssistantError as exc:
         raise gr.Error(str(exc)) from exc
+    except Exception as exc:  # an engine bug: say so plainly, keep the traceback in the log
+        log.exception("ask(%r) failed", question)
+        raise gr.Error(f"The assistant failed on this question ({type(exc).__name__}); see the server log.") from exc
 
 
 def api_ask(question: str, history: list | None = None) -> dict:

@@ -67,12 +67,15 @@ def report_markdown(report: Any, titles: dict[str, str]) -> str:
         for doc_id in ids:
             lines.append(f"- {label}: {render.md_literal(titles.get(doc_id, doc_id))}")
     for path, reason in report.failed:
-        lines.append(f"- ❌ Could not read **{render.md_literal(_name(str(path)))}**: {render.md_literal(reason)}")
+        place, reason = _name(str(path)), str(reason)
+        for prefix in (f"{path}: ", f"{place}: "):  # the engine's reasons start with the (temp) path
+            reason = reason.removeprefix(prefix)
+        lines.append(f"- ❌ Could not read **{render.md_literal(place)}**: {render.md_literal(reason)}")
     return "\n".join(lines)
 
 
 def ingest_files(
-    files: list[str] | None, progress: gr.Progress = gr.Progress()
+    files: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008 (Gradio injects it)
 ) -> tuple[str, list[list[str]], list[str]]:
     """Ingest uploaded files; return (report, table rows, doc_ids).
 
@@ -109,6 +112,8 @@ def build() -> CorpusTab:
         datatype=["str", "str", "str", "str"],
         interactive=False,
         wrap=True,
+        column_widths=["52%", "20%", "16%", "12%"],
+        max_height=420,
         elem_id="newsqa-corpus-table",
         label="Articles",
     )

@@ -14,12 +14,14 @@ import sys
 import time
 from typing import Any
 
-import ui  # noqa: F401  (offline environment first)
-
 import gradio as gr
 
 AUTH_ENV = "NEWSQA_UI_AUTH"
-WARM_QUESTION = "Where did Kim Jong Un meet the Russian culture minister?"
+# One of each kind (place, number): some parts of the engine load on the first question that needs them.
+WARM_QUESTIONS = (
+    "Where did Kim Jong Un meet the Russian culture minister?",
+    "How many soldiers has Russia lost in the Kursk operation?",
+)
 
 # System fonts only: the default theme would pull Google Fonts, and there is no internet.
 THEME = gr.themes.Default(
@@ -45,10 +47,12 @@ CSS = """
 # Runs once per page in the article panel (gr.HTML js_on_load); `watch` fires after each re-render.
 SCROLL_TO_MARK_JS = """
 const show = () => requestAnimationFrame(() => {
-  const mark = element.querySelector('mark');
-  if (mark) { mark.scrollIntoView({block: 'center', behavior: 'instant'}); return; }
   const body = element.querySelector('.newsqa-body');
-  if (body) body.scrollTop = 0;
+  const mark = element.querySelector('mark');
+  if (body && mark) {
+    body.scrollTop += mark.getBoundingClientRect().top - body.getBoundingClientRect().top - body.clientHeight / 3;
+  } else if (body) body.scrollTop = 0;
+  if (mark) mark.scrollIntoView({block: 'nearest', behavior: 'instant'});
 });
 watch('value', show);
 """
@@ -112,7 +116,7 @@ def exposure_error(host: str, auth: tuple[str, str] | None, share: bool, no_auth
     else:
         return None
     return (
-        f"Refusing to serve the assistant {where} without a password. "
+        f"Refusing to serve the assistant without a password {where}. "
         f"Pass --auth USER:PASS (or set {AUTH_ENV}), or --no-auth if you really mean to "
         "serve it to anyone who can connect."
     )
@@ -129,11 +133,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def warm() -> float:
-    """One real question, so indexes and models are loaded before the first user asks."""
+    """Real questions, so indexes and models are loaded before the first user asks."""
     from assistant import ask
 
     start = time.perf_counter()
-    ask(WARM_QUESTION)
+    for question in WARM_QUESTIONS:
+        ask(question)
     return time.perf_counter() - start
 
 

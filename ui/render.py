@@ -98,7 +98,7 @@ def answer_markdown(answer: Any) -> str:
         lines.pop()
     lines += ["", "**Sources**", ""]
     lines += [f"- {_source_line(c)}" for c in citations]
-    return "\n".join(lines)
+    return "\n".join(lines).strip()
 
 
 def declined_html(text: str | None, reason: str | None) -> str:
