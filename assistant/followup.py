@@ -13,6 +13,7 @@ from .vocabulary import Vocabulary
 
 PERSON_PRONOUNS = re.compile(r"\b(he|him|she|her|his|hers)\b", re.I)
 PLACE_PRONOUN = re.compile(r"\bthere\b", re.I)
+THING_PRONOUN = re.compile(r"\b(it|its)\b", re.I)
 OTHER_PRONOUNS = re.compile(r"\b(it|its|they|them|their|that|this|those|these)\b", re.I)
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
@@ -77,6 +78,13 @@ def resolve(question: str, history: list[tuple[str, str]], vocab: Vocabulary) ->
         place = _first(vocab, sources, PLACE_LABELS)
         if place:
             resolved = PLACE_PRONOUN.sub("in " + place, resolved)
+    if resolved == question and THING_PRONOUN.search(question):
+        # "According to it, ..." after "Rossiiskaya Gazeta, a Russian state newspaper.":
+        # the thing the last answer named first.
+        names = vocab.find_names(_lead(prev_a))
+        if names:
+            thing = names[0][0]
+            resolved = THING_PRONOUN.sub(lambda m: thing + ("'s" if m.group(1).lower() == "its" else ""), question)
     if resolved == question and (OTHER_PRONOUNS.search(question) or len(question.split()) <= 4):
         # "What did they agree?" / "And the date?": carry the previous question's topic.
         resolved = f"{question} ({prev_q})"
