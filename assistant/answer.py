@@ -15,6 +15,7 @@ from .extract import MONTH, Candidate, candidates, clause_answer, compatible, ve
 from .models import Answer, Citation
 from .question import Question
 from .scoring import Scored, question_names
+from .text import stem
 
 CONFLICT_RATIO = 0.7  # a rival's sentence this close in relevance to the answer's
 CONFLICT_KINDS = {"number", "date", "duration"}
@@ -35,6 +36,10 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
     unknown = engine.vocab.unknown_names(q.text)
     if unknown:
         return decline(engine, q, f"the articles never mention {', '.join(unknown)}")
+    action = WHO_DOES.match(q.text)
+    if action and not engine.vocab.known(stem(action.group(1).lower())) and not q.soft.get(stem(action.group(1).lower())):
+        # "Who commands the troops?": no article uses the verb or anything close to it.
+        return decline(engine, q, f"the articles never say who {action.group(1)}")
     if best.predicate < th.predicate and best.hit.cosine < th.cosine_alone:
         return decline(engine, q, "the passages name what you asked about, but not what you asked")
     if q.labels:
@@ -72,6 +77,7 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
     return Answer(q.text, True, short, render.answer_text(short, cites), cites)
 
 
+WHO_DOES = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b|has\b|had\b|did\b|does\b|will\b|would\b|can\b)([a-z]+)\b", re.I)
 SPEECH_VERB = (r"(?:said|says|told|stated|noted|added|claimed|argued|wrote|warned|explained|commented|pointed out|"
                r"remarked|affirmed|expressed|called|assessed|announced|estimated|confirmed|reported|concluded)")
 
