@@ -17,10 +17,10 @@ TARGETS: dict[str, float] = {
     "refusal_recall": 0.90,
 }
 
-# Reached on 2026-11-23 (112 cases): accuracy 0.830, citation recall 0.889,
-# verbatim 1.000, refusal recall 0.818.
+# Reached on 2026-11-23 (112 cases): accuracy 0.848, citation recall 0.900,
+# verbatim 1.000, refusal recall 0.864.
 FLOORS: dict[str, float] = {
-    "accuracy": 0.82,
+    "accuracy": 0.83,
     "citation_recall": 0.87,
     "verbatim_rate": 1.00,
     "refusal_recall": 0.81,
