@@ -117,3 +117,8 @@ def ingest(paths: list[str | Path], progress=None) -> IngestReport:
 def rebuild_index(progress=None) -> IngestReport:
     with _lock:
         return engine().reindex(progress)
+
+
+def restore_articles(articles: list[Article], progress=None) -> IngestReport:
+    with _lock:
+        return engine().restore(articles, progress)

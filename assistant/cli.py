@@ -47,14 +47,42 @@ def cmd_index(args) -> int:
 
     settings = Settings.from_env()
     bar, update = _progress_bar()
+    saved = []
     if args.rebuild and not settings.server_mode:
-        _move_aside(settings.data_dir / "chroma")
+        saved = _stored_articles(settings)
+        _move_aside(settings.data_dir if settings.data_dir.is_file() else settings.data_dir / "chroma")
     api.reset()
     eng = api.engine(settings, update)
-    report = eng.built_from_seeds or api.rebuild_index(update)
+    if args.rebuild:
+        report = api.restore_articles(saved, update)  # ingested files survive a rebuild
+        if eng.built_from_seeds:
+            report.added[:0] = eng.built_from_seeds.added
+            report.failed[:0] = eng.built_from_seeds.failed
+    else:
+        report = eng.built_from_seeds or api.rebuild_index(update)
     bar.close()
     print(f"Indexed {len(eng.articles)} articles, {len(eng.rows)} sentences ({report.summary()}).")
     return _report_failures(report)
+
+
+def _stored_articles(settings) -> list:
+    """The articles of the index about to be rebuilt, when it can still be read."""
+    from .engine import Engine
+
+    if not (settings.data_dir / "chroma").is_dir():
+        return []
+    try:
+        from vectorstore.client import forget_clients
+        from vectorstore.store import ChromaStore
+
+        store = ChromaStore(settings.data_dir, settings.collection)
+        articles = [Engine.article_from_row(r) for r in store.list_articles(with_text=True)]
+        forget_clients()  # the directory is about to move: the next client must open the new one
+        return articles
+    except Exception as exc:  # a corrupted store is why one rebuilds
+        print(f"The old index cannot be read ({type(exc).__name__}); rebuilding from the seeds only. "
+              "Add your own files again with `assistant ingest PATH`.", file=sys.stderr)
+        return []
 
 
 def _move_aside(path) -> None:

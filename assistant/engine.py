@@ -51,33 +51,38 @@ class Engine:
 
     # -- tables -------------------------------------------------------------
     def _load_tables(self) -> None:
+        """(Re)load what the query path reads. Built in locals and swapped in at the end,
+        so a reader never sees half a table."""
         from vectorstore.bm25 import load_or_build
 
-        version = self.store.version() or self.store.bump_version()
-        self.bm25 = load_or_build(self.settings.data_dir, self.settings.collection, version,
-                                  self.store.all_nodes, self.settings.top_k)
-        self.articles: dict[str, dict] = {a["doc_id"]: a for a in self.store.list_articles(with_text=True)}
-        self.rows: dict[str, SentenceRow] = {}
-        self.by_doc: dict[str, list[SentenceRow]] = {}
-        for entry in (self.bm25.corpus if self.bm25 else []):
-            meta = json.loads(entry["_node_content"])["metadata"] if "_node_content" in entry else entry
-            text = json.loads(entry["_node_content"])["text"] if "_node_content" in entry else entry.get("text", "")
-            if meta["doc_id"] not in self.articles:
-                continue  # a sentence whose article is gone (an interrupted write): never cite it
-            row = SentenceRow(entry["node_id"], meta["doc_id"], int(meta["idx"]), int(meta["start"]), int(meta["end"]),
-                              text, tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")))
-            self.rows[row.node_id] = row
-            self.by_doc.setdefault(row.doc_id, []).append(row)
-        for rows in self.by_doc.values():
-            rows.sort(key=lambda r: r.idx)
+        from .ingestion import PIPELINE_VERSION
         from .retrieval import HybridRetriever
+        from .synonyms import Synonyms
         from .vocabulary import Vocabulary
 
-        self.version = version
+        version = self.store.version() or self.store.bump_version()
+        bm25 = load_or_build(self.settings.data_dir, self.settings.collection, version, self.store.all_nodes, self.settings.top_k)
+        articles: dict[str, dict] = {a["doc_id"]: a for a in self.store.list_articles(with_text=True)}
+        found: dict[str, list[tuple[str, SentenceRow]]] = {}
+        for entry in (bm25.corpus if bm25 else []):
+            node = json.loads(entry["_node_content"]) if "_node_content" in entry else {"metadata": entry}
+            meta = node["metadata"]
+            article = articles.get(meta["doc_id"])
+            if article is None or meta.get("content_hash") != article.get("content_hash"):
+                continue  # a sentence of a missing or older article (an interrupted write): never cite it
+            row = SentenceRow(entry["node_id"], meta["doc_id"], int(meta["idx"]), int(meta["start"]), int(meta["end"]),
+                              node.get("text", ""), tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")))
+            found.setdefault(row.doc_id, []).append((meta.get("revision", ""), row))
+        by_doc: dict[str, list[SentenceRow]] = {}
+        for doc_id, revs in found.items():
+            # An interrupted re-index can leave two revisions of one article: keep the newest.
+            current = f"{articles[doc_id]['content_hash'][:8]}p{PIPELINE_VERSION}"
+            keep = current if any(r == current for r, _ in revs) else max(r for r, _ in revs)
+            by_doc[doc_id] = sorted((row for r, row in revs if r == keep), key=lambda row: row.idx)
+        self.bm25, self.articles, self.by_doc, self.version = bm25, articles, by_doc, version
+        self.rows = {row.node_id: row for rows in by_doc.values() for row in rows}
         self.vocab = Vocabulary.build(self)
         self.retriever = HybridRetriever(self)
-        from .synonyms import Synonyms
-
         self.synonyms = Synonyms(self)
 
     def refresh_if_changed(self) -> None:
@@ -90,10 +95,10 @@ class Engine:
         row = self.articles.get(doc_id) or self.store.get_article(doc_id)
         if row is None:
             raise ArticleNotFound(f"No article with id {doc_id!r}. `assistant ask` cites ids; list them in the UI's Corpus tab.")
-        return self._from_row({**row, "doc_id": doc_id})
+        return self.article_from_row({**row, "doc_id": doc_id})
 
     @staticmethod
-    def _from_row(row: dict) -> Article:
+    def article_from_row(row: dict) -> Article:
         return Article(doc_id=row["doc_id"], title=row["title"], outlet=row["outlet"], date_text=row["date_text"],
                        date_iso=row.get("date_iso") or None, text=row["text"], source=row["source"],
                        url=row.get("url") or None, content_hash=row["content_hash"])
@@ -118,9 +123,19 @@ class Engine:
         Each article is replaced in place, so an interrupted run loses nothing."""
         from .ingestion import ingest_articles
 
-        stored = [self._from_row(r) for r in self.store.list_articles(with_text=True)]
+        stored = [self.article_from_row(r) for r in self.store.list_articles(with_text=True)]
         report = IngestReport()
         ingest_articles(self.store, self.embed, stored, report, progress, force=True)
+        return report
+
+    def restore(self, articles: list[Article], progress=None) -> IngestReport:
+        """Put back articles saved from an index being rebuilt (unchanged ones are skipped)."""
+        from .ingestion import ingest_articles
+
+        report = IngestReport()
+        ingest_articles(self.store, self.embed, articles, report, progress)
+        if report.changed:
+            self._load_tables()
         return report
 
     def reindex(self, progress=None) -> IngestReport:

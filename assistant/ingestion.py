@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vectorstore.embedder import DIMENSIONS
+
 from .corpus import read_paths
 from .models import Article, IngestReport
 from .sentences import Sentence, split_articles
@@ -70,12 +72,13 @@ def ingest_articles(store, embed, articles: list[Article], report: IngestReport,
             todo.append(a)
     if not todo:
         return
+    store.bump_version()  # before writing too: a run killed half-way leaves no cache claiming to be current
     if progress:
         progress(0, len(todo), "splitting sentences")
     split = split_articles(todo)
     for n, a in enumerate(todo, 1):
         sentences = split[a.doc_id]
-        vectors = embed.encode([s.text for s in sentences]) if sentences else np.zeros((0, 384), np.float32)
+        vectors = embed.encode([s.text for s in sentences]) if sentences else np.zeros((0, DIMENSIONS), np.float32)
         store.add_nodes(sentence_nodes(a, sentences, vectors))
         centroid = vectors.mean(0) if len(vectors) else embed.encode([a.title])[0]
         store.upsert_article(a.doc_id, a.text, article_metadata(a), centroid / (np.linalg.norm(centroid) or 1.0))

@@ -57,6 +57,9 @@ TYPE_STEMS = frozenset(content_stems(
     "name exact kind type"))
 
 
+TIME_UNITS = frozenset(content_stems("seconds minutes hours days weeks months years decades"))
+
+
 @dataclass
 class Question:
     text: str  # as asked
@@ -97,9 +100,12 @@ def analyse(text: str, query: str | None = None) -> Question:
         re.search(r"\bnumber of ([A-Za-z-]+)", text, re.I) or \
         re.search(rf"\bwhat (?:is |was )?(?:the )?({COUNT_NOUNS}|{PLACE_NOUNS}|{ORG_NOUNS})\b", text, re.I)
     if m:
-        head_word = m.group(1).split()[-1]
+        phrase = re.split(r"\s+of\s+", m.group(1))[0]  # "months of work" counts months
+        head_word = phrase.split()[-1]
         stems = content_stems(head_word)  # "mine-clearing specialists" → specialist
         head = stems[-1] if stems else None
+    if kind == "number" and head in TIME_UNITS:  # "how many months": spaCy tags "14 months" as a DATE
+        labels = labels | DATE
     mods: set[str] = set()
     if head is None:  # "which Russian ambassador", "which 11-country group": the type noun
         for nouns in (PERSON_NOUNS, ORG_NOUNS, PLACE_NOUNS, TREATY_NOUNS):

@@ -61,3 +61,17 @@ def test_missing_index_is_built_on_first_use(fresh_env):
     assert not (fresh_env / "chroma").exists()
     a = ask("How many member states does the ICC have?")
     assert a.answered and (fresh_env / "chroma").exists()
+
+
+def test_rebuild_keeps_ingested_articles(fresh_env, tmp_path):
+    from assistant import api
+
+    extra = tmp_path / "bridge.jsonl"
+    extra.write_text('{"title": "Bridge opens", "text": "The Tumen river bridge opened on Friday after 14 months of work.", "outlet": "Test Wire"}\n')
+    assert api.ingest([extra]).added
+    api.reset()
+    r = run_cli("index", "--rebuild", env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    assert r.returncode == 0, r.stderr
+    assert "Indexed 10 articles" in r.stdout
+    r = run_cli("ask", "How many months of work did the Tumen river bridge take?", env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    assert r.returncode == 0 and "14 months" in r.stdout

@@ -33,9 +33,18 @@ def open_client(data_dir: Path, host: str | None = None, port: int = 8000) -> An
         client.heartbeat()
         client.list_collections()  # forces a read of the sqlite catalogue
     except Exception as exc:
+        forget_clients()  # a failed client would poison the next attempt at this path
         raise StoreUnavailable(
             f"The index in {chroma_dir} cannot be opened ({type(exc).__name__}: {exc}). "
             "It may be corrupted: run `assistant index --rebuild`, which moves it aside "
-            "(nothing is deleted) and builds a new one from the stored sources."
+            "(nothing is deleted) and builds a new one, keeping the articles it can still read."
         ) from exc
     return client
+
+
+def forget_clients() -> None:
+    """Drop Chroma's per-path client cache: needed before a data directory is moved or
+    reopened, or the cached client keeps writing to the old files."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()

@@ -76,14 +76,21 @@ class ChromaStore:
         meta = {k: ("" if v is None else v) for k, v in metadata.items()}
         self._call(self.articles.upsert, ids=[doc_id], documents=[text], metadatas=[meta], embeddings=[embedding.tolist()])
 
-    def delete_article(self, doc_id: str) -> None:
-        self._call(self.sentences.delete, where={"doc_id": doc_id})
-        self._call(self.articles.delete, ids=[doc_id])
-
     # -- sentences ---------------------------------------------------------
     def add_nodes(self, nodes: list) -> None:
-        if nodes:
-            self._call(self.vector_store.add, nodes)
+        """Upsert sentence nodes in llama-index's Chroma layout (what ChromaVectorStore.add
+        writes, but an existing id is overwritten rather than silently kept)."""
+        from llama_index.core.schema import MetadataMode
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+        for i in range(0, len(nodes), 1000):
+            chunk = nodes[i:i + 1000]
+            metadatas = []
+            for node in chunk:
+                meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+                metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})
+            self._call(self.sentences.upsert, ids=[n.node_id for n in chunk], embeddings=[n.get_embedding() for n in chunk],
+                       metadatas=metadatas, documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in chunk])
 
     def delete_stale_sentences(self, doc_id: str, keep_revision: str) -> None:
         """Drop a document's sentences from older revisions (written before, deleted after)."""
@@ -103,8 +110,10 @@ class ChromaStore:
 
     # -- version stamp: changes whenever the set of articles changes --------
     def version(self) -> str:
-        meta = self.articles.metadata or {}
-        return str(meta.get(VERSION_KEY, ""))
+        """Read from the store each time: the client caches collection metadata, and
+        another process (or another client of the same server) may have written since."""
+        fresh = self._call(self.client.get_collection, self.articles.name)
+        return str((fresh.metadata or {}).get(VERSION_KEY, ""))
 
     def bump_version(self) -> str:
         """Called after every write: caches built from the sentences (BM25) go stale.
