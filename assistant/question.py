@@ -49,7 +49,7 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
 
 SPEECH = r"(?:say|said|says|tell|told|state|stated|note|noted|add|added|claim|claimed|argue|argued|write|wrote|warn|warned|explain|explained|comment|remark)"
 SPEAKER = re.compile(rf"\b[Ww]hat (?:did|does|do|has|had) (?:[Aa]mbassador |[Pp]resident |[Mm]inister |[Ss]ecretary )?((?:[A-Z][\w'’-]*\s+){{0,3}}[A-Z][\w'’-]*)\s+{SPEECH}\b")
-WHO_IS = re.compile(r"^\s*who(?: is|'s| was| are| were)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")
+WHO_IS = re.compile(r"^\s*(?i:who)(?: is|'s| was| are| were)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")
 
 
 TYPE_STEMS = frozenset(content_stems(
@@ -58,6 +58,31 @@ TYPE_STEMS = frozenset(content_stems(
 
 
 TIME_UNITS = frozenset(content_stems("seconds minutes hours days weeks months years decades"))
+
+
+PREPOSITION = r"(?:about|on|of|to|in|for|with|at|from|during|after|before|over|into|that|up|out)"
+
+
+def _main_verb(text: str) -> str | None:
+    """Stem of the asked-about verb: "announce" in "What did he announce?", "focus" in
+    "What had the talks earlier in June focused on?". Rules, not a parser: after do/did
+    it is the first lower-case word that ends the clause (followed by a preposition or
+    the end); after has/had it is the participle."""
+    m = re.search(r"\bwhat\s+(did|does|do|will|would|has|have|had)\b(.*)$", text, re.I)
+    if not m:
+        return None
+    words = re.findall(r"[A-Za-z][\w'’-]*", m.group(2))
+    after_have = m.group(1).lower() in ("has", "have", "had")
+    for i, w in enumerate(words):
+        if not w[0].islower() or re.fullmatch(PREPOSITION, w):
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if after_have and not w.endswith("ed"):
+            continue
+        if not nxt or re.fullmatch(PREPOSITION, nxt.lower()) or after_have:
+            stems = content_stems(w)
+            return stems[0] if stems else None
+    return None
 
 
 @dataclass
@@ -115,12 +140,7 @@ def analyse(text: str, query: str | None = None) -> Question:
                 head = stems[0] if stems else None
                 mods = set(content_stems(h.group(1)))
                 break
-    verb = None
-    v = re.search(r"\b(?:did|does|do|will|would|has|have|had)\s+(?:\w+\s+){0,3}?(\w+)\s*\??$", text, re.I) or \
-        re.search(r"\b(?:did|does|do)\s+(?:[A-Z][\w-]*\s+)*(?:the\s+\w+\s+)?(\w+)\b", text)
-    if v:
-        stems = content_stems(v.group(1))
-        verb = stems[0] if stems else None
+    verb = _main_verb(text)
     proper = {w.lower() for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w-]+", query.strip())}
     also = frozenset()
     if labels & {"PERSON", "ORG", "FAC", "PRODUCT", "GPE"}:

@@ -8,10 +8,13 @@ is built once per corpus version and cached beside the index.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import numpy as np
+
+from vectorstore.embedder import DIMENSIONS
 
 from .text import STOP, stem
 
@@ -35,20 +38,29 @@ class Synonyms:
     def matrix(self) -> np.ndarray:
         if self._matrix is None:
             path = self._cache()
-            if path.exists():
-                m = np.load(path)
-                if m.shape[0] == len(self.words):
-                    self._matrix = m
-            if self._matrix is None:
-                self._matrix = self.engine.embed.encode(self.words).astype(np.float32) if self.words else np.zeros((0, 384), np.float32)
-                try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    for old in path.parent.glob(f"{self.engine.settings.collection}-*.npy"):
-                        old.unlink()
-                    np.save(path, self._matrix)
-                except OSError:  # a read-only data dir only costs the cache
-                    pass
+            try:
+                m = np.load(path) if path.exists() else None
+            except (OSError, ValueError):  # a damaged cache is only a cache
+                m = None
+            if m is not None and m.shape == (len(self.words), DIMENSIONS):
+                self._matrix = m
+            else:
+                self._matrix = (self.engine.embed.encode(self.words).astype(np.float32) if self.words
+                                else np.zeros((0, DIMENSIONS), np.float32))
+                self._save(path, self._matrix)
         return self._matrix
+
+    def _save(self, path: Path, matrix: np.ndarray) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob(f"{self.engine.settings.collection}-*.npy"):
+                if re.fullmatch(rf"{re.escape(self.engine.settings.collection)}-[0-9a-f]+\.npy", old.name):
+                    old.unlink()
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, matrix)
+            os.replace(tmp, path)
+        except OSError:  # a read-only data dir only costs the cache
+            pass
 
     def neighbours(self, words: list[str]) -> dict[str, list[tuple[str, float]]]:
         """word → [(corpus stem, similarity)] for each word, closest first."""
