@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from . import render
 from .dedupe import same_event, same_sentence, same_story
 from .engine import Engine
-from .extract import MONTH, Candidate, candidates, clause_answer, compatible, verb_clause_at
+from .extract import MONTH, WEEKDAY, Candidate, candidates, clause_answer, compatible, verb_clause_at
 from .models import Answer, Citation
 from .question import Question
 from .scoring import Scored, question_names
@@ -125,12 +125,15 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
     if q.kind not in CONFLICT_KINDS:
         return None
     lead = _support(top)[0]
+    own = {s.row.node_id for s in _support(top)}  # "June 19, 2024 ... his first since 2000" is one report
     shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
-    for c in sorted(others, key=lambda c: shaped and not MONTH.search(c.key)):
+    for c in others:
         if c.label != top.label or compatible(top, c):
             continue
+        if shaped and not (MONTH.search(c.key) or WEEKDAY.search(c.key)):
+            continue  # "June 19, 2024" is not contradicted by "one-year" or "2000"
         for s in _support(c):
-            if s.row.doc_id == lead.row.doc_id or _dup(engine, s.row.doc_id, lead.row.doc_id):
+            if s.row.node_id in own or s.row.doc_id == lead.row.doc_id or _dup(engine, s.row.doc_id, lead.row.doc_id):
                 continue  # one report, or a copy of it, does not disagree with itself
             if s.score < CONFLICT_RATIO * lead.score or s.predicate < lead.predicate - 0.3:
                 continue

@@ -5,6 +5,7 @@ changed environment (another data dir, a server address) takes effect.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -65,6 +66,9 @@ def ask(question: str, history: Any = None) -> Answer:
         eng.refresh_if_changed()
         t1 = time.perf_counter()
         turns = normalise_history(history)
+        if not turns and len(re.findall(r"[A-Za-z]{2,}", q_text)) < 2:
+            raise InvalidQuestion(f"“{q_text}” is too short to search for: ask a full question, "
+                                  "e.g. “Who visited Pyongyang on June 17?”")
         query = resolve(q_text, turns, eng.vocab)
         q = analyse(q_text, query)
         q.names = [n for n, _ in eng.vocab.find_names(query)]
@@ -72,7 +76,7 @@ def ask(question: str, history: Any = None) -> Answer:
         near = eng.synonyms.neighbours(list(unknown.values()))
         q.soft = {s: dict(near.get(w, [])) for s, w in unknown.items()}
         expansion = " ".join(k for v in q.soft.values() for k in v)
-        if not q.focus:
+        if not q.focus or all(f.isdigit() for f in q.focus):
             answer = decline(eng, q, "the question has no words the articles could match")
         else:
             hits = eng.retriever.retrieve(query, lexical_extra=expansion)

@@ -13,7 +13,9 @@ from .question import Question
 from .scoring import Scored
 from .text import TOKEN, content_stems, digits, stem
 
-DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)
+DURATION = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few)\b"
+                      r"[\w\s-]{0,15}?\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)
+DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|metres?|meters?)\b", re.I)
 WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 VAGUE_DATE = re.compile(r"\b(?:this|last|next|recent|coming|past|earlier|later)\b|\bago\b|\bday by day\b", re.I)
@@ -144,8 +146,10 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
             if q.kind == "date" and q.wants_calendar_date and not (
                     (MONTH.search(value) and re.search(r"\b\d{1,2}\b", value)) or WEEKDAY.search(value)):
                 continue  # "since 2020" or "in June" does not answer "on what date"
-            if q.kind == "duration":  # "how long": a span of time, not a point in it
-                weight *= 1.5 if DURATION.search(value) else 0.7
+            if q.kind == "duration":  # "how long": a span of time, not a point in it ("2020", "since 2020")
+                if not (DURATION.search(value) or DISTANCE.search(value)):
+                    continue
+                weight *= 1.5
             if q.wants_weekday:
                 weight *= 1.5 if WEEKDAY.search(value) else 0.5
             if q.kind == "number" and q.mods and _counts_something(value):

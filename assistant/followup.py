@@ -12,7 +12,8 @@ from typing import Any
 from .vocabulary import Vocabulary
 
 PERSON_PRONOUNS = re.compile(r"\b(he|him|she|her|his|hers)\b", re.I)
-PLACE_PRONOUN = re.compile(r"\bthere\b", re.I)
+# "there" as a place, not "is there a train ...": not next to a form of "to be".
+PLACE_PRONOUN = re.compile(r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were|be|been)\b)", re.I)
 THING_PRONOUN = re.compile(r"\b(it|its)\b", re.I)
 OTHER_PRONOUNS = re.compile(r"\b(it|its|they|them|their|that|this|those|these)\b", re.I)
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -81,9 +82,9 @@ def resolve(question: str, history: list[tuple[str, str]], vocab: Vocabulary) ->
     if resolved == question and THING_PRONOUN.search(question):
         # "According to it, ..." after "Rossiiskaya Gazeta, a Russian state newspaper.":
         # the thing the last answer named first.
-        names = vocab.find_names(_lead(prev_a))
+        names = [n for n, label in vocab.find_names(_lead(prev_a)) if label not in PLACE_LABELS]
         if names:
-            thing = names[0][0]
+            thing = names[0]
             resolved = THING_PRONOUN.sub(lambda m: thing + ("'s" if m.group(1).lower() == "its" else ""), question)
     if resolved == question and (OTHER_PRONOUNS.search(question) or len(question.split()) <= 4):
         # "What did they agree?" / "And the date?": carry the previous question's topic.

@@ -90,3 +90,22 @@ def test_to_dict_is_json_ready(seeded_env):
     d = ask("How many member states does the ICC have?").to_dict()
     assert json.loads(json.dumps(d))["citations"][0]["quote"]
     assert set(d) >= {"answered", "short_answer", "text", "citations"}
+
+
+def test_no_made_up_conflict_from_one_sentence(seeded_env):
+    # "June 19, 2024 ... his first since 2000": one sentence, one report, no disagreement.
+    a = ask("When was the strategic partnership treaty signed?")
+    assert a.answered and not a.conflict and "June 19" in a.short_answer
+
+
+def test_follow_up_pronouns_that_are_not_references(seeded_env):
+    history = [("Where did Kim meet the culture minister?", "Pyongyang")]
+    a = ask("Is there a direct train between Moscow and Pyongyang?", history=history)
+    assert a.resolved_question is None  # existential "there" is not a place
+
+
+def test_one_word_questions_ask_for_more(seeded_env):
+    from assistant.errors import InvalidQuestion
+
+    with pytest.raises(InvalidQuestion, match="too short"):
+        ask("Against?")
