@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidQuestion
+from .errors import IndexEmpty, InvalidQuestion
 from .models import Answer, Article, ArticleSummary, IngestReport
 from .settings import Settings
 from .text import stem, tokens
@@ -60,8 +60,11 @@ def ask(question: str, history: Any = None) -> Answer:
     from .scoring import score_hits
 
     t0 = time.perf_counter()
+    q_text = _check(question, Settings.from_env() if _engine is None else _engine.settings)
     eng = engine()
-    q_text = _check(question, eng.settings)
+    if not eng.articles:
+        raise IndexEmpty(f"No articles are indexed: {eng.settings.seeds_dir} holds none. "
+                         "Add some with `assistant ingest PATH` (or set NEWSQA_SEEDS_DIR).")
     with _lock:
         eng.refresh_if_changed()
         t1 = time.perf_counter()

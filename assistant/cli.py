@@ -107,7 +107,7 @@ def cmd_ingest(args) -> int:
 
 def _report_failures(report) -> int:
     for where, reason in report.failed:
-        print(f"error: {where}: {reason}" if not reason.startswith(where) else f"error: {reason}", file=sys.stderr)
+        print(f"error: {where}: {reason}", file=sys.stderr)
     return 1 if report.failed else 0
 
 

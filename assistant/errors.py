@@ -3,11 +3,15 @@ from vectorstore.errors import StoreUnavailable, UserFacingError
 
 AssistantError = UserFacingError  # one base for every error the CLI and UI show as a message
 
-__all__ = ["AssistantError", "ArticleNotFound", "IngestError", "InvalidQuestion", "StoreUnavailable"]
+__all__ = ["AssistantError", "ArticleNotFound", "IndexEmpty", "IngestError", "InvalidQuestion", "StoreUnavailable"]
 
 
 class InvalidQuestion(AssistantError, ValueError):
     """Empty, oversized or otherwise unusable question."""
+
+
+class IndexEmpty(AssistantError):
+    """Nothing to answer from: no seeds, nothing ingested."""
 
 
 class IngestError(AssistantError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import InvalidQuestion
 from .vocabulary import Vocabulary
 
 PERSON_PRONOUNS = re.compile(r"\b(he|him|she|her|his|hers)\b", re.I)
@@ -23,6 +24,8 @@ def normalise_history(history: Any) -> list[tuple[str, str]]:
     """Accept (question, answer) pairs or {"role", "content"} messages (Gradio's format)."""
     if not history:
         return []
+    if isinstance(history, (str, bytes)) or not isinstance(history, (list, tuple)):
+        raise InvalidQuestion("history must be a list of (question, answer) pairs or {\"role\", \"content\"} messages.")
     pairs: list[tuple[str, str]] = []
     pending_q: str | None = None
     for item in history:
@@ -35,6 +38,8 @@ def normalise_history(history: Any) -> list[tuple[str, str]]:
                 pending_q = None
         elif isinstance(item, (list, tuple)) and len(item) == 2:
             pairs.append((_content_text(item[0]), _content_text(item[1])))
+        else:
+            raise InvalidQuestion(f"history item {item!r:.60} is neither a (question, answer) pair nor a {{role, content}} message.")
     return pairs
 
 

@@ -62,7 +62,9 @@ def ingest_articles(store, embed, articles: list[Article], report: IngestReport,
     if force:
         existing = dict.fromkeys(existing, "")
     latest: dict[str, Article] = {}
-    for a in articles:  # the same article twice in one batch: the later copy wins
+    for a in articles:  # the same article twice in one batch: the later copy wins, and we say so
+        if a.doc_id in latest and latest[a.doc_id].content_hash != a.content_hash:
+            report.failed.append((latest[a.doc_id].source, f"replaced by {a.source}, which has the same outlet and title"))
         latest[a.doc_id] = a
     todo = []
     for a in latest.values():

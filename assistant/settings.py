@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+from vectorstore.errors import UserFacingError
 
 PREFIX = "NEWSQA_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +42,6 @@ class Settings:
     max_quotes: int = 3
     # Relevance floor (fused, calibrated score in [0, 1]) below which we decline.
     min_relevance: float = 0.40
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def server_mode(self) -> bool:
@@ -52,20 +53,23 @@ class Settings:
         kwargs: dict = {}
         for f in fields(cls):
             raw = env.get(PREFIX + f.name.upper())
-            if raw is None or f.name == "extra":
+            if raw is None:
                 continue
             default = getattr(cls, f.name, None)
-            if f.name in ("data_dir", "seeds_dir"):
-                kwargs[f.name] = Path(raw).expanduser().resolve()
-            elif isinstance(default, bool):
-                kwargs[f.name] = raw.lower() in ("1", "true", "yes")
-            elif isinstance(default, int):
-                kwargs[f.name] = int(raw)
-            elif isinstance(default, float):
-                kwargs[f.name] = float(raw)
-            else:
-                kwargs[f.name] = raw or None
+            try:
+                if f.name in ("data_dir", "seeds_dir"):
+                    kwargs[f.name] = Path(raw).expanduser().resolve()
+                elif isinstance(default, bool):
+                    kwargs[f.name] = raw.lower() in ("1", "true", "yes")
+                elif isinstance(default, int):
+                    kwargs[f.name] = int(raw)
+                elif isinstance(default, float):
+                    kwargs[f.name] = float(raw)
+                else:
+                    kwargs[f.name] = raw or None
+            except ValueError as exc:
+                raise UserFacingError(f"{PREFIX}{f.name.upper()}={raw!r} is not a valid {type(default).__name__}.") from exc
+        if kwargs.get("embed_backend", "onnx") not in ("onnx", "torch"):
+            raise UserFacingError(f"{PREFIX}EMBED_BACKEND must be 'onnx' or 'torch', not {kwargs['embed_backend']!r}.")
         return cls(**kwargs)
 
-    def with_(self, **changes) -> Settings:
-        return replace(self, **changes)

@@ -75,3 +75,23 @@ def test_rebuild_keeps_ingested_articles(fresh_env, tmp_path):
     assert "Indexed 10 articles" in r.stdout
     r = run_cli("ask", "How many months of work did the Tumen river bridge take?", env={"NEWSQA_DATA_DIR": str(fresh_env)})
     assert r.returncode == 0 and "14 months" in r.stdout
+
+
+@pytest.mark.parametrize("history", [12, "Who is Hong Min?", [("only one item",)]])
+def test_malformed_history_is_refused_clearly(seeded_env, history):
+    with pytest.raises(InvalidQuestion, match="history"):
+        ask("What did he say?", history=history)
+
+
+@pytest.mark.parametrize("var, value, message", [
+    ("NEWSQA_CHROMA_PORT", "abc", "NEWSQA_CHROMA_PORT='abc' is not a valid int"),
+    ("NEWSQA_EMBED_BACKEND", "foo", "must be 'onnx' or 'torch'"),
+])
+def test_bad_settings_name_the_variable(seeded_env, var, value, message):
+    r = run_cli("ask", "Who is Hong Min?", env={var: value})
+    assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_empty_corpus_says_what_to_do(tmp_path):
+    r = run_cli("ask", "Who is Hong Min?", env={"NEWSQA_DATA_DIR": str(tmp_path / "d"), "NEWSQA_SEEDS_DIR": str(tmp_path / "none")})
+    assert r.returncode == 1 and "assistant ingest PATH" in r.stderr

@@ -128,3 +128,30 @@ def test_an_index_from_an_older_pipeline_is_resplit_in_place(fresh_env):
     assert eng.store.sentences.count() == n_sentences  # replaced, not duplicated
     assert len(eng.articles) == 9 and all(a["pipeline"] != 0 for a in eng.articles.values())
     assert ask("How many member states does the ICC have?").answered
+
+
+def test_ingest_reports_what_it_could_not_use(tmp_path):
+    (tmp_path / "only-pdfs").mkdir()
+    (tmp_path / "only-pdfs" / "a.pdf").write_bytes(b"%PDF")
+    nav = tmp_path / "nav.html"
+    nav.write_text("<html><body><nav>Menu</nav><p>Menu</p></body></html>")
+    md = tmp_path / "notes.md"
+    md.write_text("Intro paragraph that starts the article without a heading at all.\n\n# Background\nMore text here for the second part.")
+    utf16 = tmp_path / "wide.txt"
+    utf16.write_bytes("Wide title\nA story stored as UTF-16 text with a byte-order mark, still readable.".encode("utf-16"))
+    arts, failed = read_paths([tmp_path / "only-pdfs", nav, md, utf16])
+    reasons = dict(failed)
+    assert "no .txt, .md, .html or .jsonl files" in reasons[str(tmp_path / "only-pdfs")]
+    assert any(where.startswith("nav.html") or where.endswith("nav.html") for where in reasons)
+    by_title = {a.title: a for a in arts}
+    assert by_title["notes"].text.startswith("Intro paragraph")  # a later heading is not the title
+    assert "byte-order mark" in by_title["Wide title"].text
+
+
+def test_same_title_twice_in_one_batch_is_reported(fresh_env, tmp_path):
+    f = tmp_path / "two.jsonl"
+    f.write_text('{"title": "Same", "text": "The first version of this short report has enough words."}\n'
+                 '{"title": "Same", "text": "The second version of this short report has enough words too."}\n')
+    report = api.ingest([f])
+    assert len(report.added) == 1
+    assert any("same outlet and title" in reason for _, reason in report.failed)

@@ -6,14 +6,6 @@ to reach the Hugging Face hub and Gradio's analytics (no internet here).
 """
 from __future__ import annotations
 
-import os
+from assistant.settings import apply_offline_env
 
-_OFFLINE_ENV = {
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "HF_HUB_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-}
-for _key, _value in _OFFLINE_ENV.items():
-    os.environ.setdefault(_key, _value)
+apply_offline_env()

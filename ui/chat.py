@@ -26,36 +26,13 @@ EXAMPLES: tuple[str, ...] = (
 Pairs = list[list[str]]  # [[question, answer_text], ...]: what the engine takes as history
 
 
-def normalise_history(history: Sequence[Any] | None) -> list[Any] | None:
-    """History from the API as the engine takes it.
-
-    JSON has no tuples, so ``[["q", "a"], ...]`` arrives as lists; turn those
-    into ``(q, a)`` pairs and pass ``{"role", "content"}`` dicts through.
-    Anything else is a caller mistake, reported as such.
-    """
-    if not history:
-        return None
-    out: list[Any] = []
-    for item in history:
-        if isinstance(item, dict) and "role" in item and "content" in item:
-            out.append({"role": str(item["role"]), "content": str(item["content"])})
-        elif isinstance(item, (list, tuple)) and len(item) == 2:
-            out.append((str(item[0]), str(item[1])))
-        else:
-            raise gr.Error(
-                "history must be a list of [question, answer] pairs or {role, content} messages."
-            )
-    return out
-
-
 def ask_engine(question: str, history: Sequence[Any] | None = None) -> Any:
     """Call ``assistant.ask``; user-facing errors become ``gr.Error`` with their message."""
     from assistant import ask
     from assistant.errors import AssistantError
 
-    turns = normalise_history(history)  # raises its own gr.Error for a malformed history
-    try:
-        return ask(question, history=turns)
+    try:  # the engine checks the history's shape and says what is wrong with it
+        return ask(question, history=list(history) if history else None)
     except AssistantError as exc:
         raise gr.Error(str(exc)) from exc
     except Exception as exc:  # an engine bug: say so plainly, keep the traceback in the log
@@ -111,11 +88,11 @@ def open_citation(choice: str | None, citations: list[dict] | None) -> str:
         cite = citations[int(choice)]
     except (ValueError, IndexError):
         return render.PANEL_PLACEHOLDER
-    return show_article(cite["doc_id"], cite.get("start"), cite.get("end"), cite.get("marker"))
+    return show_article(cite["doc_id"], cite.get("start"), cite.get("end"), cite.get("marker"), cite.get("quote"))
 
 
 def show_article(
-    doc_id: str, start: int | None = None, end: int | None = None, marker: int | None = None
+    doc_id: str, start: int | None = None, end: int | None = None, marker: int | None = None, quote: str | None = None
 ) -> str:
     """Article panel HTML, or a notice when the article is gone."""
     from assistant import get_article
@@ -125,6 +102,10 @@ def show_article(
         article = get_article(doc_id)
     except AssistantError as exc:
         return render.error_html(str(exc))
+    if quote and start is not None and article.text[start:end] != quote:
+        # The article was updated since this answer: highlight the quote where it now is, if anywhere.
+        found = article.text.find(quote)
+        start, end = (found, found + len(quote)) if found >= 0 else (None, None)
     return render.article_html(article, start, end, marker)
 
 

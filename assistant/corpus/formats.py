@@ -22,7 +22,7 @@ def parse_plain(text: str, source: str, default_title: str) -> list[Article]:
         title, body = default_title, text
     body = body.strip()
     if not body:
-        raise IngestError(f"{source}: no article text after the title line")
+        raise IngestError("no article text after the title line")
     return [make_article(title=title, outlet="", date_text="", text=body, source=source)]
 
 
@@ -35,13 +35,13 @@ def parse_markdown(text: str, source: str, default_title: str) -> list[Article]:
                 k, v = line.split(":", 1)
                 meta[k.strip().lower()] = v.strip().strip("\"'")
         text = text[fm.end():]
-    heading = re.search(r"^#\s+(.+)$", text, re.M)
+    heading = re.match(r"\s*#\s+(.+)$", text, re.M)  # a title only if the file starts with it
     title = meta.get("title") or (heading.group(1).strip() if heading else default_title)
-    if heading and not meta.get("title") or (heading and heading.group(1).strip() == title):
+    if heading and (not meta.get("title") or heading.group(1).strip() == title):
         text = text[heading.end():]
     body = text.strip()
     if not body:
-        raise IngestError(f"{source}: no article text in this Markdown file")
+        raise IngestError("no article text in this Markdown file")
     return [make_article(title=title, outlet=meta.get("outlet", meta.get("publisher", "")),
                          date_text=meta.get("date", ""), text=body, source=source, url=meta.get("url"))]
 
@@ -53,11 +53,11 @@ def parse_html(html: str, source: str, default_title: str) -> list[Article]:
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)
     if doc is None:
-        raise IngestError(f"{source}: no article text found in this HTML page")
+        raise IngestError("no article text found in this HTML page")
     get = (lambda k: getattr(doc, k, None)) if not isinstance(doc, dict) else doc.get
     body = (get("text") or "").strip()
     if not body:
-        raise IngestError(f"{source}: no article text found in this HTML page")
+        raise IngestError("no article text found in this HTML page")
     outlet = get("sitename") or get("hostname") or ""
     date_text = get("date") or ""
     return [make_article(title=get("title") or default_title, outlet=outlet, date_text=date_text,

@@ -15,13 +15,18 @@ def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        raise IngestError(f"cannot read ({exc.strerror or exc})") from exc
     if not data.strip():
-        raise IngestError(f"{path}: the file is empty")
+        raise IngestError("the file is empty")
     if len(data) > MAX_BYTES:
-        raise IngestError(f"{path}: {len(data) // 1_000_000} MB is too large for one article file")
+        raise IngestError(f"{len(data) // 1_000_000} MB is too large for one article file")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark
+        try:
+            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError as exc:
+            raise IngestError("not valid UTF-16 text") from exc
     if b"\x00" in data[:65536]:
-        raise IngestError(f"{path}: binary file, not text (expected .txt, .md, .html or .jsonl articles)")
+        raise IngestError("binary file, not text (expected .txt, .md, .html or .jsonl articles)")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
@@ -29,10 +34,10 @@ def read_text(path: Path) -> str:
         except UnicodeDecodeError:
             continue
     else:
-        raise IngestError(f"{path}: not UTF-8 text")
+        raise IngestError("not UTF-8 text")
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.01 * min(len(text), 65536):
-        raise IngestError(f"{path}: looks binary (control characters), not an article")
+        raise IngestError("looks binary (control characters), not an article")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -40,7 +45,7 @@ def read_path(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:
     """Articles in one file, and (place, reason) for what failed inside it."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(f"{path}: unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+        raise IngestError(f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
     text = read_text(path)
     source, title = path.name, formats.title_from_path(path)
     if suffix == ".jsonl":
@@ -56,22 +61,29 @@ def read_path(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:
     return formats.parse_plain(text, source, title), []
 
 
-def expand(paths: list[Path]) -> list[Path]:
+MIN_WORDS = 5  # "Menu" from a page of navigation is not an article
+
+
+def expand(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     files: list[Path] = []
+    failed: list[tuple[str, str]] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                            and f.suffix.lower() in SUPPORTED)
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            if not found:
+                failed.append((str(p), "no .txt, .md, .html or .jsonl files in this folder"))
+            files += found
         else:
             files.append(p)
-    return files
+    return files, failed
 
 
 def read_paths(paths: list[Path]) -> tuple[list[Article], list[tuple[str, str]]]:
     articles: list[Article] = []
-    failed: list[tuple[str, str]] = []
-    for f in expand(paths):
+    files, failed = expand(paths)
+    for f in files:
         if not f.exists():
             failed.append((str(f), "no such file or folder"))
             continue
@@ -85,6 +97,10 @@ def read_paths(paths: list[Path]) -> tuple[list[Article], list[tuple[str, str]]]
             continue
         if not got and not bad:
             failed.append((str(f), "no articles found"))
-        articles += got
+        for a in got:
+            if len(a.text.split()) < MIN_WORDS:
+                failed.append((a.source, f"too little text to be an article ({len(a.text.split())} words)"))
+            else:
+                articles.append(a)
         failed += bad
     return articles, failed
