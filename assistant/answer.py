@@ -56,7 +56,11 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
                 f"{c.value} [{_marker_for(cites, c)}]" for c in sides)
             short = f"{top.value} or {rival.value} (sources disagree)"
             return Answer(q.text, True, short, render.answer_text(short, cites, note), cites, conflict=True)
-        support = [s for s in _support(top) if s.score >= 0.8 * _support(top)[0].score]
+        # Quote first the sentences that carry the question's own figures and dates
+        # ("June 17" in "Who visited Pyongyang on June 17?"), then the most relevant.
+        asked = set(re.findall(r"\d+", q.text))
+        support = sorted((s for s in _support(top) if s.score >= 0.8 * _support(top)[0].score),
+                         key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -s.score))
         cites = _name_copies(engine, _citations(engine, support[: engine.settings.max_quotes]), scored)
         return Answer(q.text, True, top.value, render.answer_text(top.value, cites), cites)
     if q.speaker:  # "What did Hong Min say about X": only Hong Min's words answer

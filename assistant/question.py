@@ -147,6 +147,8 @@ def analyse(text: str, query: str | None = None) -> Question:
         # The small NER model confuses kinds of names ("Rodong Sinmun" as a PERSON) and
         # misses some: other names are accepted too, at a lower weight (see extract).
         also = (NAMED - labels) | {"PROPN"}
+        if kind == "name":  # a ship or a satellite may be tagged PERSON or ORG, never a place
+            also = also - {"GPE", "LOC", "NORP"}
     calendar = bool(re.search(r"\b(?:what|which) (?:exact |precise )?(?:date|day)\b", text, re.I))
     weekday = bool(re.search(r"\bday of the week\b|\bwhich day\b|\bwhat day\b(?! of)", text, re.I))
     if kind == "number" and m and len(m.group(1).split()) > 1:  # "how many North Korean soldiers"

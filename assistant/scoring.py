@@ -19,6 +19,7 @@ from .text import content_stems
 COSINE_WEIGHT = 0.55
 CANDIDATES = 14  # fused hits that are scored
 UNKNOWN_WEIGHT = 0.5
+SOFT_COVER = 0.6  # a neighbour must be this close to stand in for a word in coverage (looser ones only feed BM25)
 
 
 @dataclass
@@ -46,7 +47,7 @@ def coverage(engine: Engine, stems: list[str], have: set[str], soft: dict[str, d
     covered = sum(engine.vocab.idf(s) for s in stems if engine.vocab.known(s) and s in have)
     for s in stems:  # a paraphrase word counts as covered, in part, by its corpus neighbour
         if not engine.vocab.known(s) and soft and s in soft:
-            sim = max((v for k, v in soft[s].items() if k in have), default=0.0)
+            sim = max((v for k, v in soft[s].items() if k in have and v >= SOFT_COVER), default=0.0)
             covered += sim * UNKNOWN_WEIGHT * engine.vocab.max_idf()
     # A word the corpus never uses may be a paraphrase ("tonnage" for "5,000-ton") or
     # a sign the corpus is about something else ("World Cup"): it counts partly.

@@ -17,11 +17,11 @@ TARGETS: dict[str, float] = {
     "refusal_recall": 0.90,
 }
 
-# Reached on 2026-11-23 (112 cases): accuracy 0.848, citation recall 0.900,
+# Reached on 2026-11-23 (112 cases): accuracy 0.839, citation recall 0.911,
 # verbatim 1.000, refusal recall 0.864.
 FLOORS: dict[str, float] = {
     "accuracy": 0.83,
-    "citation_recall": 0.87,
+    "citation_recall": 0.88,
     "verbatim_rate": 1.00,
     "refusal_recall": 0.81,
 }
