@@ -46,7 +46,6 @@ class Engine:
         elif not all(hashes.values()):  # written by an older pipeline: re-split in place
             log.warning("re-indexing articles written by an older version of the pipeline")
             self._reprocess(progress)
-            self.store.bump_version()
         self._load_tables()
 
     # -- tables -------------------------------------------------------------
@@ -140,10 +139,11 @@ class Engine:
 
     def reindex(self, progress=None) -> IngestReport:
         """Rebuild sentences, embeddings and BM25 from the stored articles (or the seeds)."""
+        from .ingestion import ingest_paths
+
         report = self._reprocess(progress)
-        if not report.changed:
-            report = self.ingest([self.settings.seeds_dir], progress)
-        self.store.bump_version()
+        if not report.changed:  # nothing stored yet
+            report = ingest_paths(self.store, self.embed, [self.settings.seeds_dir], progress)
         self._load_tables()
         return report
 
