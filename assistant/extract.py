@@ -90,6 +90,12 @@ def _beside(text: str, a: int, b: int, words: set[str], reach: int = 4) -> bool:
     return any(_related(t, words) for t in _around(text, a, b, reach))
 
 
+def _window(text: str, a: int, b: int, reach: int) -> str:
+    before = TOKEN.findall(text[:a])[-reach:]
+    after = TOKEN.findall(text[b:])[:reach]
+    return " ".join(before + [text[a:b]] + after)
+
+
 def _around(text: str, a: int, b: int, reach: int) -> set[str]:
     before = [stem(p) for t in TOKEN.findall(text[:a]) for p in t.lower().split("-")][-reach:]
     after = [stem(p) for t in TOKEN.findall(text[b:]) for p in t.lower().split("-")][:reach]
@@ -157,9 +163,12 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
                 near = set(content_stems(value)) | _around(s.row.text, a, b, 6)
                 weight *= 1.25 if q.mods <= near else 0.7
             if q.head and heads & set(stems):
-                weight *= 1.5  # the span names what was asked: "5,000-ton" for "tonnage"
+                # the span names what was asked: "5,000-ton" for "tonnage", "Marshal Pak Jong-chon" for "which marshal"
+                weight *= 2.0 if q.kind in ("person", "organisation") else 1.5
             elif q.head and q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}):
                 weight *= 1.3
+            if q.wants_more and re.search(r"\b(?:another|more|additional|further)\b", _window(s.row.text, a, b, 2)):
+                weight *= 2.0  # "how many more troops": "another 3,000", "3,000 more" (the noun is left out)
             gov = rest[0] if rest else ""
             if gov and _related(stem(gov), q.focus):  # "which newspaper published" ~ "Gazeta ... published"
                 weight *= 1.3
@@ -184,6 +193,14 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
         others = sorted(mentions.get(key, {}).values(), reverse=True)[1:]
         c.score += SUPPORT * sum(others)
     merged = _merge_names(list(found.values()))
+    if q.head and q.kind in ("person", "organisation"):
+        # "Which marshal ...": once a name comes with that title ("Marshal Pak Jong-chon"),
+        # names that never do are weaker answers.
+        titled = [c for c in merged if q.head in content_stems(c.value)]
+        if titled:
+            for c in merged:
+                if c not in titled:
+                    c.score *= 0.6
     return sorted(merged, key=lambda c: c.score, reverse=True)
 
 

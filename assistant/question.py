@@ -95,6 +95,7 @@ class Question:
     wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
     head_word: str | None = None  # the head as written: "soldiers"
     speaker: str | None = None  # "What did Hong Min say ...": whose words are asked for
+    wants_more: bool = False  # "how many more/additional ...": the increment, not the total
     wants_weekday: bool = False  # "on what day of the week": "Sunday", not "June 30"
     soft: dict[str, dict[str, float]] = field(default_factory=dict)  # unknown stem -> {corpus stem: similarity}
     kind: str = "what"
@@ -155,5 +156,6 @@ def analyse(text: str, query: str | None = None) -> Question:
         mods = set(content_stems(" ".join(m.group(1).split()[:-1])))
     sp = SPEAKER.search(query)
     speaker = sp.group(1) if sp else None
-    return Question(text=text, query=query, labels=labels, speaker=speaker, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
+    more = bool(re.search(r"\bhow many (?:more|additional|further)\b", text, re.I))
+    return Question(text=text, query=query, labels=labels, speaker=speaker, wants_more=more, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
                     excluded=set(focus), proper=proper)
