@@ -23,6 +23,7 @@ SUPPORT = 0.25  # share of a further sentence's score added to a value it also s
 LABEL_WEIGHT = {"person": {"ORG": 0.5}, "place": {"ORG": 0.75}}
 NUMERIC_KINDS = {"number", "age", "duration", "date", "time"}
 OTHER_NAME_WEIGHT = 0.6  # a name of another kind than asked, or an untagged proper noun
+BUILDING_WORDS = frozenset(content_stems("headquarters building hall palace office compound house"))
 
 
 @dataclass
@@ -167,6 +168,8 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
                 weight *= 2.0 if q.kind in ("person", "organisation") else 1.5
             elif q.head and q.kind not in NUMERIC_KINDS and _beside(s.row.text, a, b, {q.head}):
                 weight *= 1.3
+            if q.kind == "building" and _beside(s.row.text, a, b, BUILDING_WORDS, reach=4):
+                weight *= 1.5  # "at the headquarters of the ... Central Committee"
             if q.wants_more and re.search(r"\b(?:another|more|additional|further)\b", _window(s.row.text, a, b, 2)):
                 weight *= 2.0  # "how many more troops": "another 3,000", "3,000 more" (the noun is left out)
             gov = rest[0] if rest else ""

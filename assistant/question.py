@@ -38,6 +38,8 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
     (re.compile(r"\bhow long\b", re.I), DATE | NUMBER, "duration"),
     (re.compile(rf"\b(?:what|which) {MODS}{TREATY_NOUNS}\b", re.I), frozenset({"LAW", "ORG", "WORK_OF_ART"}), "treaty"),
     (re.compile(r"\b(?:what|which) (?:body of water|sea|river|ocean|bay|strait|gulf)\b", re.I), frozenset({"LOC", "GPE"}), "place"),
+    # A building is named by what it houses ("the headquarters of ... Central Committee"), not by its city.
+    (re.compile(r"\b(?:what|which) (?:building|venue|headquarters|hall|compound|facility|premises)\b", re.I), frozenset({"FAC", "ORG"}), "building"),
     (re.compile(rf"\b(?:what|which) {MODS}{PERSON_NOUNS}\b", re.I), PERSON, "person"),
     (re.compile(rf"\b(?:what|which) {MODS}{ORG_NOUNS}\b", re.I), ORG, "organisation"),
     (re.compile(rf"{START}where\b|\b(?:what|which) {MODS}{PLACE_NOUNS}\b", re.I), PLACE | ORG, "place"),
@@ -148,7 +150,7 @@ def analyse(text: str, query: str | None = None) -> Question:
         # The small NER model confuses kinds of names ("Rodong Sinmun" as a PERSON) and
         # misses some: other names are accepted too, at a lower weight (see extract).
         also = (NAMED - labels) | {"PROPN"}
-        if kind == "name":  # a ship or a satellite may be tagged PERSON or ORG, never a place
+        if kind in ("name", "building"):  # a ship or a building may be tagged PERSON or ORG, never a city
             also = also - {"GPE", "LOC", "NORP"}
     calendar = bool(re.search(r"\b(?:what|which) (?:exact |precise )?(?:date|day)\b", text, re.I))
     weekday = bool(re.search(r"\bday of the week\b|\bwhich day\b|\bwhat day\b(?! of)", text, re.I))
