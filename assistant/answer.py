@@ -17,7 +17,8 @@ from .question import Question
 from .scoring import Scored, question_names
 from .text import stem
 
-CONFLICT_RATIO = 0.7  # a rival's sentence this close in relevance to the answer's
+CONFLICT_RATIO = 0.7
+DESCRIBE_COSINE = 0.5
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
@@ -63,6 +64,10 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
                          key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -s.score))
         cites = _name_copies(engine, _citations(engine, support[: engine.settings.max_quotes]), scored)
         return Answer(q.text, True, top.value, render.answer_text(top.value, cites), cites)
+    # A description is judged more on meaning than on shared words: among close
+    # passages, the one nearest in meaning answers ("tried to put it into the water" ~
+    # "attempted to side-launch the vessel by sliding it into the water").
+    best = max(scored[:3], key=lambda s: s.score + DESCRIBE_COSINE * s.hit.cosine)
     if q.speaker:  # "What did Hong Min say about X": only Hong Min's words answer
         spoken = [s for s in scored if speaks(engine, s, q.speaker)]
         if not spoken or spoken[0].score < th.relevance or spoken[0].predicate < th.predicate:
