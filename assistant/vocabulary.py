@@ -63,9 +63,20 @@ class Vocabulary:
         return 1.0 / (1.0 + 2.0 * self.entity_df.get(key, 0) / self.n)
 
     def unknown_names(self, question: str) -> list[str]:
-        """Capitalised words of the question that no article uses: "Syria", "World Cup"."""
-        words = re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-zA-Z]+\b", question.strip())
-        return [w for w in words if not self.known(stem(w.lower())) and w.lower() not in STOP]
+        """Capitalised words of the question that no article uses, in the position of
+        what is asked about: "Syria" in "... send to Syria?", "Cup" in "the World Cup".
+        A name used only to describe something else ("the Hague-based court", "the
+        Kremlin chief") is a paraphrase the passages may still answer."""
+        q = question.strip()
+        out = []
+        for m in re.finditer(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-zA-Z]+\b", q):
+            w = m.group()
+            if self.known(stem(w.lower())) or w.lower() in STOP:
+                continue
+            if re.match(r"(?:-based|-led|-backed|['’]s)?\s+[a-z]", q[m.end():]) or re.match(r"-\w", q[m.end():]):
+                continue  # a modifier
+            out.append(w)
+        return out
 
     def max_idf(self) -> float:
         return math.log(1 + self.n)
