@@ -19,6 +19,7 @@ from .text import stem
 
 CONFLICT_RATIO = 0.7
 DESCRIBE_COSINE = 0.5
+ACTION_SIMILARITY = 0.6
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
@@ -49,6 +50,8 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
         if not cands or cands[0].score < th.candidate:
             return decline(engine, q, f"no passage states a {q.kind}")
         top = cands[0]
+        if q.key_verb and not _states_action(engine, q, _support(top)[0]):
+            return decline(engine, q, f"the passages give figures, but none says what was {q.key_verb_word}")
         rival = _rival(engine, q, top, cands[1:])
         if rival:
             sides = [top, rival]
@@ -107,6 +110,18 @@ def speaks(engine: Engine, s: Scored, speaker: str) -> bool:
                 re.search(rf"\b{n}\b,\s[^,]{{3,90}},\s+(?:also\s+)?{SPEECH_VERB}\b", text):
             return True
     return False
+
+
+def _states_action(engine: Engine, q: Question, s: Scored) -> bool:
+    """Does the answer's sentence (or the one before) describe the asked action, in the
+    same or a close word ("captured" is not "lost")?"""
+    rows = engine.by_doc.get(s.row.doc_id, [])
+    text = " ".join(r.text for r in rows[max(0, s.row.idx - 1): s.row.idx + 1])
+    words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+    close = {k for k, v in q.soft.get(q.key_verb, {}).items() if v >= ACTION_SIMILARITY}
+    if ({q.key_verb} | close) & {stem(w) for w in words}:
+        return True
+    return any(engine.synonyms.similarity(q.key_verb_word, w) >= ACTION_SIMILARITY for w in words)
 
 
 def decline(engine: Engine, q: Question, reason: str) -> Answer:

@@ -62,24 +62,25 @@ TYPE_STEMS = frozenset(content_stems(
 TIME_UNITS = frozenset(content_stems("seconds minutes hours days weeks months years decades"))
 
 
+IRREGULAR_PARTICIPLES = frozenset("lost sent held met made built shot hit struck taken given seen told sold won begun".split())
 PREPOSITION = r"(?:about|on|of|to|in|for|with|at|from|during|after|before|over|into|that|up|out)"
 
 
-def _main_verb(text: str) -> str | None:
+def _main_verb(text: str, lead: str = r"\bwhat\s+") -> str | None:
     """Stem of the asked-about verb: "announce" in "What did he announce?", "focus" in
     "What had the talks earlier in June focused on?". Rules, not a parser: after do/did
     it is the first lower-case word that ends the clause (followed by a preposition or
-    the end); after has/had it is the participle."""
-    m = re.search(r"\bwhat\s+(did|does|do|will|would|has|have|had)\b(.*)$", text, re.I)
+    the end); after has/had/been it is the participle."""
+    m = re.search(lead + r"(did|does|do|will|would|has|have|had|been)\b(.*)$", text, re.I)
     if not m:
         return None
     words = re.findall(r"[A-Za-z][\w'’-]*", m.group(2))
-    after_have = m.group(1).lower() in ("has", "have", "had")
+    after_have = m.group(1).lower() in ("has", "have", "had", "been")
     for i, w in enumerate(words):
         if not w[0].islower() or re.fullmatch(PREPOSITION, w):
             continue
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if after_have and not w.endswith("ed"):
+        if after_have and not (w.endswith(("ed", "en")) or w in IRREGULAR_PARTICIPLES):
             continue
         if not nxt or re.fullmatch(PREPOSITION, nxt.lower()) or after_have:
             stems = content_stems(w)
@@ -97,6 +98,8 @@ class Question:
     wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
     head_word: str | None = None  # the head as written: "soldiers"
     speaker: str | None = None  # "What did Hong Min say ...": whose words are asked for
+    key_verb: str | None = None  # the action a fact is asked about: "captur" in "how many ... have been captured"
+    key_verb_word: str | None = None
     wants_more: bool = False  # "how many more/additional ...": the increment, not the total
     wants_weekday: bool = False  # "on what day of the week": "Sunday", not "June 30"
     soft: dict[str, dict[str, float]] = field(default_factory=dict)  # unknown stem -> {corpus stem: similarity}
@@ -159,5 +162,8 @@ def analyse(text: str, query: str | None = None) -> Question:
     sp = SPEAKER.search(query)
     speaker = sp.group(1) if sp else None
     more = bool(re.search(r"\bhow many (?:more|additional|further)\b", text, re.I))
-    return Question(text=text, query=query, labels=labels, speaker=speaker, wants_more=more, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
+    kv = re.search(r"\b(?:has|have|had|been|did|does|do)\s+(?:[\w'’-]+\s+){0,4}?(?!been\b)([a-z]+(?:ed|en)|lost|sent|held|met|made|struck|taken)\b", text) \
+        if labels else None
+    return Question(text=text, query=query, labels=labels, speaker=speaker,
+                    key_verb=(content_stems(kv.group(1)) or [None])[0] if kv else None, key_verb_word=kv.group(1) if kv else None, wants_more=more, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
                     excluded=set(focus), proper=proper)
