@@ -2,9 +2,8 @@
 
 One dict, read by the test and by the report, so the two can never disagree.
 
-FLOORS ratchet: each is the figure the engine last reached, less about one case of
-slack, and is only ever raised. TARGETS are where the owner wants them (issue #3);
-the report shows both until the floors reach the targets.
+TARGETS are where the owner wants them (issue #3). FLOORS ratchet towards them and
+are only ever raised; they now equal the targets.
 """
 from __future__ import annotations
 
@@ -17,14 +16,9 @@ TARGETS: dict[str, float] = {
     "refusal_recall": 0.90,
 }
 
-# Reached on 2026-11-23 (112 cases): accuracy 0.839, citation recall 0.911,
-# verbatim 1.000, refusal recall 0.864.
-FLOORS: dict[str, float] = {
-    "accuracy": 0.83,
-    "citation_recall": 0.88,
-    "verbatim_rate": 1.00,
-    "refusal_recall": 0.81,
-}
+# Reached on 2026-11-23 (112 cases): accuracy 0.911, citation recall 0.944,
+# verbatim 1.000, refusal recall 0.909 -- the targets are met, so the floors are the targets.
+FLOORS: dict[str, float] = dict(TARGETS)
 
 
 def check_floors(overall: Mapping[str, object]) -> dict[str, bool | None]:
