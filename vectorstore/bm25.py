@@ -36,7 +36,7 @@ def load_or_build(data_dir: Path, collection: str, version: str, nodes: Callable
     retriever = BM25Retriever.from_defaults(nodes=all_nodes, similarity_top_k=min(top_k, len(all_nodes)))
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    retriever.persist(str(tmp))
+    retriever.persist(str(tmp), show_progress=False)
     (tmp / "version.json").write_text(json.dumps({"version": version}))
     shutil.rmtree(path, ignore_errors=True)
     tmp.rename(path)
