@@ -55,7 +55,7 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
         rival = _rival(engine, q, top, cands[1:])
         if rival:
             sides = [top, rival]
-            cites = _name_copies(engine, _citations(engine, [s for c in sides for s in _support(c)[:1]]), scored)
+            cites = _citations(engine, [s for c in sides for s in _support(c)[:1]], scored)
             note = "**The sources disagree:** " + " · ".join(
                 f"{c.value} [{_marker_for(cites, c)}]" for c in sides)
             short = f"{top.value} or {rival.value} (sources disagree)"
@@ -65,7 +65,7 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
         asked = set(re.findall(r"\d+", q.text))
         support = sorted((s for s in _support(top) if s.score >= 0.8 * _support(top)[0].score),
                          key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -s.score))
-        cites = _name_copies(engine, _citations(engine, support[: engine.settings.max_quotes]), scored)
+        cites = _citations(engine, support[: engine.settings.max_quotes], scored)
         return Answer(q.text, True, top.value, render.answer_text(top.value, cites), cites)
     # A description is judged more on meaning than on shared words: among close
     # passages, the one nearest in meaning answers ("tried to put it into the water" ~
@@ -84,7 +84,7 @@ def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -
         named = [s for s in scored[:5] if any(n + "," in s.row.text for n in q.names)]
         best = named[0] if named else best
     chosen = [best] + [s for s in scored if s is not best and s.score >= 0.9 * best.score][: engine.settings.max_quotes - 1]
-    cites = _name_copies(engine, _citations(engine, chosen), scored)
+    cites = _citations(engine, chosen, scored)
     short = clause_answer(q, best)
     return Answer(q.text, True, short, render.answer_text(short, cites), cites)
 
@@ -177,7 +177,7 @@ def _marker_for(cites: list[Citation], c: Candidate) -> int:
     return cites[-1].marker if cites else 1
 
 
-def _citations(engine: Engine, chosen: list[Scored]) -> list[Citation]:
+def _citations(engine: Engine, chosen: list[Scored], pool: list[Scored]) -> list[Citation]:
     """One citation per distinct sentence; a near-identical sentence from a copy of the
     same story adds its outlet to ``also_in`` instead of a second quote."""
     out: list[Citation] = []
@@ -194,7 +194,7 @@ def _citations(engine: Engine, chosen: list[Scored]) -> list[Citation]:
         date = art["date_text"] + (f" ({art['date_iso']})" if art.get("date_iso") and art["date_iso"] not in art["date_text"] else "")
         out.append(Citation(marker=len(out) + 1, quote=s.row.text, doc_id=s.row.doc_id, title=art["title"],
                             outlet=art["outlet"], date=date or "undated", start=s.row.start, end=s.row.end))
-    return out
+    return _name_copies(engine, out, pool)
 
 
 def _name_copies(engine: Engine, cites: list[Citation], pool: list[Scored]) -> list[Citation]:
