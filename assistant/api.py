@@ -55,8 +55,6 @@ def _check(question: Any, settings: Settings) -> str:
 def ask(question: str, history: Any = None) -> Answer:
     """Answer ``question`` from the articles, with verbatim, cited quotes, or decline."""
     from .answer import Thresholds, compose, decline
-    from .followup import normalise_history, resolve
-    from .question import analyse
     from .scoring import score_hits
 
     t0 = time.perf_counter()
@@ -68,17 +66,7 @@ def ask(question: str, history: Any = None) -> Answer:
     with _lock:
         eng.refresh_if_changed()
         t1 = time.perf_counter()
-        turns = normalise_history(history)
-        if not turns and len(re.findall(r"[A-Za-z]{2,}", q_text)) < 2:
-            raise InvalidQuestion(f"“{q_text}” is too short to search for: ask a full question, "
-                                  "e.g. “Who visited Pyongyang on June 17?”")
-        query = resolve(q_text, turns, eng.vocab)
-        q = analyse(q_text, query)
-        q.names = [n for n, _ in eng.vocab.find_names(query)]
-        unknown = {s: w for w in tokens(query) for s in [stem(w)] if s in q.focus and not eng.vocab.known(s)}
-        near = eng.synonyms.neighbours(list(unknown.values()))
-        q.soft = {s: dict(near.get(w, [])) for s, w in unknown.items()}
-        expansion = " ".join(k for v in q.soft.values() for k in v)
+        query, q, expansion = _prepare(eng, q_text, history)
         if not q.focus or all(f.isdigit() for f in q.focus):
             answer = decline(eng, q, "the question has no words the articles could match")
         else:
@@ -93,14 +81,35 @@ def ask(question: str, history: Any = None) -> Answer:
     return answer
 
 
-def retrieve_articles(question: str, history: Any = None, k: int = 5) -> list[str]:
-    """Doc ids ranked by their best sentence (for retrieval recall/MRR in the evals)."""
+def _prepare(eng, q_text: str, history: Any):
+    """The question as retrieval and answering see it: follow-ups resolved, its kind,
+    the corpus names it mentions, and corpus neighbours for words no article uses."""
     from .followup import normalise_history, resolve
+    from .question import analyse
 
+    turns = normalise_history(history)
+    if not turns and len(re.findall(r"[A-Za-z]{2,}", q_text)) < 2:
+        raise InvalidQuestion(f"“{q_text}” is too short to search for: ask a full question, "
+                              "e.g. “Who visited Pyongyang on June 17?”")
+    query = resolve(q_text, turns, eng.vocab)
+    q = analyse(q_text, query)
+    q.names = [n for n, _ in eng.vocab.find_names(query)]
+    unknown = {s: w for w in tokens(query) for s in [stem(w)] if s in q.focus and not eng.vocab.known(s)}
+    near = eng.synonyms.neighbours(list(unknown.values()))
+    q.soft = {s: dict(near.get(w, [])) for s, w in unknown.items()}
+    expansion = " ".join(k for v in q.soft.values() for k in v)
+    return query, q, expansion
+
+
+def retrieve_articles(question: str, history: Any = None, k: int = 5) -> list[str]:
+    """Doc ids ranked by their best sentence, retrieved exactly as ``ask`` retrieves
+    (for retrieval recall/MRR in the evals)."""
     eng = engine()
-    q = resolve(_check(question, eng.settings), normalise_history(history), eng.vocab)
+    with _lock:
+        query, _, expansion = _prepare(eng, _check(question, eng.settings), history)
+        hits = eng.retriever.retrieve(query, lexical_extra=expansion)
     ranked: list[str] = []
-    for hit in eng.retriever.retrieve(q):
+    for hit in hits:
         doc = eng.rows[hit.node_id].doc_id
         if doc not in ranked:
             ranked.append(doc)

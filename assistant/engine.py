@@ -54,7 +54,7 @@ class Engine:
         so a reader never sees half a table."""
         from vectorstore.bm25 import load_or_build
 
-        from .ingestion import PIPELINE_VERSION
+        from .ingestion import revision
         from .retrieval import HybridRetriever
         from .synonyms import Synonyms
         from .vocabulary import Vocabulary
@@ -75,7 +75,7 @@ class Engine:
         by_doc: dict[str, list[SentenceRow]] = {}
         for doc_id, revs in found.items():
             # An interrupted re-index can leave two revisions of one article: keep the newest.
-            current = f"{articles[doc_id]['content_hash'][:8]}p{PIPELINE_VERSION}"
+            current = revision(articles[doc_id]["content_hash"])
             keep = current if any(r == current for r, _ in revs) else max(r for r, _ in revs)
             by_doc[doc_id] = sorted((row for r, row in revs if r == keep), key=lambda row: row.idx)
         self.bm25, self.articles, self.by_doc, self.version = bm25, articles, by_doc, version

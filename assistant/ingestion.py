@@ -26,16 +26,16 @@ def article_metadata(a: Article) -> dict:
             "pipeline": PIPELINE_VERSION}
 
 
-def revision(a: Article) -> str:
+def revision(content_hash: str) -> str:
     """Content and pipeline together: re-splitting an unchanged article is a new revision."""
-    return f"{a.content_hash[:8]}p{PIPELINE_VERSION}"
+    return f"{content_hash[:8]}p{PIPELINE_VERSION}"
 
 
 def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray) -> list:
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     nodes = []
-    rev = revision(a)
+    rev = revision(a.content_hash)
     for s, emb in zip(sentences, embeddings):
         prev = sentences[s.idx - 1].text if s.idx > 0 else ""
         node = TextNode(
@@ -84,7 +84,7 @@ def ingest_articles(store, embed, articles: list[Article], report: IngestReport,
         store.add_nodes(sentence_nodes(a, sentences, vectors))
         centroid = vectors.mean(0) if len(vectors) else embed.encode([a.title])[0]
         store.upsert_article(a.doc_id, a.text, article_metadata(a), centroid / (np.linalg.norm(centroid) or 1.0))
-        store.delete_stale_sentences(a.doc_id, revision(a))
+        store.delete_stale_sentences(a.doc_id, revision(a.content_hash))
         (report.updated if a.doc_id in existing else report.added).append(a.doc_id)
         if progress:
             progress(n, len(todo), a.title)

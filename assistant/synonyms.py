@@ -29,6 +29,8 @@ class Synonyms:
         for row in engine.rows.values():
             words.update(w.lower() for w in re.findall(r"[A-Za-z][a-z]+", row.text))
         self.words = sorted(w for w in words if len(w) > 2 and w not in STOP)
+        self._positions = {w: i for i, w in enumerate(self.words)}
+        self._vectors: dict[str, np.ndarray] = {}
         self._matrix: np.ndarray | None = None
 
     def _cache(self) -> Path:
@@ -83,13 +85,7 @@ class Synonyms:
         return float(va @ vb)
 
     def _vector(self, word: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_vectors", {})
-        if word not in cache:
-            i = self._index().get(word)
-            cache[word] = self.matrix[i] if i is not None else self.engine.embed.encode([word])[0]
-        return cache[word]
-
-    def _index(self) -> dict[str, int]:
-        if "_positions" not in self.__dict__:
-            self.__dict__["_positions"] = {w: i for i, w in enumerate(self.words)}
-        return self.__dict__["_positions"]
+        if word not in self._vectors:
+            i = self._positions.get(word)
+            self._vectors[word] = self.matrix[i] if i is not None else self.engine.embed.encode([word])[0]
+        return self._vectors[word]
