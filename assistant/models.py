@@ -35,6 +35,8 @@ class ArticleSummary:
     date_iso: str | None
     chars: int
     source: str
+    ingested_at: str = ""  # UTC ISO 8601, when the article store first received it
+    content_hash: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +74,9 @@ class Answer:
     conflict: bool = False  # sources disagree; each side is quoted
     resolved_question: str | None = None  # the question after follow-up resolution
     reason: str | None = None  # why it declined, when it did
+    # Calibrated probability (0–1) that the short answer is right, from the learned
+    # answer model (assistant/answering). For a decline: the best candidate's probability.
+    confidence: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -84,6 +89,7 @@ class Answer:
             "conflict": self.conflict,
             "resolved_question": self.resolved_question,
             "reason": self.reason,
+            "confidence": self.confidence,
             "timings_ms": self.timings_ms,
         }
 

@@ -64,7 +64,7 @@ def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
             s0, s1 = s0 + lead, s0 + len(text.rstrip())
             if s1 <= s0:
                 continue
-            ents = [_entity(e, s0) for e in sent.ents] + _proper_runs(sent, s0)
+            ents = [_entity(e, s0) for e in sent.ents] + _proper_runs(sent, s0) + _noun_phrases(sent, s0)
             if pending is not None:  # glue a short fragment to the sentence after it
                 shift = s0 - (pending.start - offset)
                 ents = list(pending.entities) + [(a + shift, b + shift, *rest) for a, b, *rest in ents]
@@ -99,6 +99,26 @@ def _proper_runs(sent, sent_start: int) -> list[tuple[int, int, str]]:
             runs.append((start.idx - sent_start, prev.idx + len(prev.text) - sent_start, "PROPN", _governor(prev)))
         start = prev = None
     return runs
+
+
+def _noun_phrases(sent, sent_start: int) -> list[tuple[int, int, str, str]]:
+    """Noun phrases as answer candidates (label "NP"): most answers to what/which
+    questions are not named entities ("a plant", "the Duchy of Normandy"). A
+    coordination is one more candidate ("Denmark, Iceland and Norway")."""
+    out = []
+    for chunk in sent.noun_chunks:
+        out.append((chunk.start_char - sent_start, chunk.end_char - sent_start, "NP", _governor(chunk.root)))
+        conj = [t.right_edge for t in chunk.root.conjuncts if t.i > chunk.root.i and t.right_edge.i < sent.end]
+        if conj:
+            end = max(conj, key=lambda t: t.i)
+            out.append((chunk.start_char - sent_start, end.idx + len(end.text) - sent_start, "NP", _governor(chunk.root)))
+        # "the Duchy of Normandy": the chunk with its of-phrase
+        of = [t for t in chunk.root.rights if t.dep_ == "prep" and t.lower_ == "of" and t.right_edge.i < sent.end]
+        if of:
+            end = of[0].right_edge
+            if end.i - chunk.start < 10:
+                out.append((chunk.start_char - sent_start, end.idx + len(end.text) - sent_start, "NP", _governor(chunk.root)))
+    return out
 
 
 def _entity(ent, sent_start: int) -> tuple[int, int, str]:
