@@ -1,0 +1,133 @@
+"""The answer model: gradient-boosted trees (trained with LightGBM) that rank candidate
+spans, and a logistic regression that turns the best span into a calibrated confidence.
+
+Stored as one JSON file: the trees flattened into node arrays, the regression's weights,
+the decline threshold, and how and on what data it was fitted. The trees are
+evaluated here with NumPy rather than by LightGBM itself because importing lightgbm pulls
+in scikit-learn and pandas (about 2 s of cold start on the query path) for what is a few
+array look-ups.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .features import ANSWER_NAMES, NAMES, answer_features
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    feature: np.ndarray  # per node: feature index (internal nodes)
+    threshold: np.ndarray  # go left when x <= threshold
+    left: np.ndarray  # child node index; a leaf is a node with left == -1
+    right: np.ndarray
+    value: np.ndarray  # leaf values (0 for internal nodes)
+    roots: np.ndarray  # root node of each tree
+    depth: int
+    # Logistic regression over ``answer_features`` (standardised): P(the span is right).
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    decline_below: float  # answer only when that probability reaches this
+    card: dict = field(default_factory=dict)
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        """Sigmoid of the summed leaf values: a ranking score, not yet a probability."""
+        if len(X) == 0:
+            return np.zeros(0)
+        rows = np.arange(len(X))[:, None]
+        node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
+        for _ in range(self.depth):
+            internal = self.left[node] >= 0
+            if not internal.any():
+                break
+            go_left = X[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(internal, np.where(go_left, self.left[node], self.right[node]), node)
+        margin = self.value[node].sum(axis=1)
+        return 1.0 / (1.0 + np.exp(-margin))
+
+    def confidence(self, X: np.ndarray, raw: np.ndarray, i: int) -> float:
+        """Calibrated probability that span ``i`` answers the question."""
+        z = (answer_features(X, raw, i) - self.mean) / self.scale
+        return float(1.0 / (1.0 + np.exp(-(z @ self.weights + self.bias))))
+
+    # -- (de)serialisation --------------------------------------------------
+    def to_json(self) -> dict:
+        return {"features": NAMES, "trees": {k: getattr(self, k).tolist() for k in
+                                             ("feature", "threshold", "left", "right", "value", "roots")},
+                "depth": self.depth, "answer_features": ANSWER_NAMES,
+                "calibration": {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist(),
+                                "bias": self.bias},
+                "decline_below": self.decline_below, "card": self.card}
+
+    @classmethod
+    def from_json(cls, d: dict) -> AnswerModel:
+        if d.get("features") != NAMES or d.get("answer_features") != ANSWER_NAMES:
+            raise ValueError("the model was trained on other features than this code computes: run `assistant train`")
+        t = d["trees"]
+        return cls(np.asarray(t["feature"], np.int32), np.asarray(t["threshold"], np.float64),
+                   np.asarray(t["left"], np.int32), np.asarray(t["right"], np.int32),
+                   np.asarray(t["value"], np.float64), np.asarray(t["roots"], np.int32), int(d["depth"]),
+                   *(np.asarray(d["calibration"][k], np.float64) for k in ("mean", "scale", "weights")),
+                   float(d["calibration"]["bias"]), float(d["decline_below"]), d.get("card", {}))
+
+
+def flatten_lightgbm(dump: dict) -> tuple[dict[str, np.ndarray], int]:
+    """LightGBM's ``dump_model()`` trees as flat node arrays (numerical splits only).
+    The init score is folded into the first tree's leaves, as LightGBM itself does."""
+    feature, threshold, left, right, value, roots = [], [], [], [], [], []
+    depth = 0
+
+    def add(node: dict, level: int) -> int:
+        nonlocal depth
+        depth = max(depth, level)
+        i = len(feature)
+        feature.append(0)
+        threshold.append(0.0)
+        left.append(-1)
+        right.append(-1)
+        value.append(0.0)
+        if "leaf_value" in node or "split_feature" not in node:
+            value[i] = float(node.get("leaf_value", 0.0))
+            return i
+        if node.get("decision_type", "<=") != "<=":
+            raise ValueError("only numerical splits are supported")
+        feature[i] = int(node["split_feature"])
+        threshold[i] = float(node["threshold"])
+        left[i] = add(node["left_child"], level + 1)
+        right[i] = add(node["right_child"], level + 1)
+        return i
+
+    for tree in dump["tree_info"]:
+        roots.append(add(tree["tree_structure"], 1))
+    arrays = {"feature": np.asarray(feature, np.int32), "threshold": np.asarray(threshold),
+              "left": np.asarray(left, np.int32), "right": np.asarray(right, np.int32),
+              "value": np.asarray(value), "roots": np.asarray(roots, np.int32)}
+    return arrays, depth
+
+
+def save(model: AnswerModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(model.to_json(), separators=(",", ":")), encoding="utf-8")
+    tmp.replace(path)
+
+
+@lru_cache(maxsize=8)
+def load(path: Path | None = None) -> AnswerModel:
+    from vectorstore.errors import UserFacingError
+
+    path = Path(path or DEFAULT_PATH)
+    try:
+        return AnswerModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise UserFacingError(f"No answer model at {path}. Rebuild it with `assistant train`.") from exc
+    except (ValueError, KeyError) as exc:
+        raise UserFacingError(f"The answer model {path} cannot be read ({exc}). Rebuild it with `assistant train`.") from exc

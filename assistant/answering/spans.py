@@ -1,0 +1,53 @@
+"""Candidate answer spans: every entity, noun phrase and proper-noun run that spaCy
+tagged at ingest in the best sentences, plus a clause for questions a phrase can't answer.
+
+Nothing is filtered by hand-set weights here: the model learns which spans answer.
+Only spans that merely repeat the question are dropped (they can never be the answer).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..extract import _clean, clause_answer, key_of
+from ..question import Question
+from ..scoring import Scored
+from ..text import content_stems
+
+SENTENCES = 8  # best sentences whose spans are candidates
+CLAUSE_SENTENCES = 3
+
+
+@dataclass
+class Span:
+    value: str  # verbatim text of the span (or the clause)
+    key: str  # normalised, for grouping the same value across sentences
+    label: str  # spaCy label, "NP", "PROPN" or "CLAUSE"
+    sentence: Scored
+    rank: int  # the sentence's rank among the scored sentences
+    start: int  # offsets within the sentence
+    end: int
+    governor: str = ""
+
+
+def gather(q: Question, scored: list[Scored]) -> list[Span]:
+    out: list[Span] = []
+    seen: set[tuple[str, int, int]] = set()
+    for rank, s in enumerate(scored[:SENTENCES]):
+        text = s.row.text
+        for a, b, label, *rest in s.row.entities:
+            value = _clean(text[a:b])
+            if not value or (s.row.node_id, a, b) in seen or "[" in value:
+                continue  # "[" : a reference mark caught in the span ("this day.[citation")
+            seen.add((s.row.node_id, a, b))
+            stems = content_stems(value)
+            if not stems or all(st in q.excluded for st in stems):
+                continue
+            out.append(Span(value, key_of(value, label), label, s, rank, a, b, rest[0] if rest else ""))
+        if rank < CLAUSE_SENTENCES:
+            clause = clause_answer(q, s)
+            at = text.find(clause.removesuffix(" …")[:40])
+            if clause and at >= 0:
+                out.append(Span(clause, "clause:" + re.sub(r"\W+", " ", clause.lower()).strip(), "CLAUSE", s, rank,
+                                at, at + len(clause.removesuffix(" …"))))
+    return out
