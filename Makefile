@@ -2,7 +2,7 @@
 VENV  := .venv
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test eval bench browser install
+.PHONY: run test eval train bench browser install
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ test: $(STAMP) browser
 
 eval: $(STAMP)
 	$(VENV)/bin/assistant eval --baseline
+
+# Refit the answer model on the SQuAD 2.0 folds (assistant/answering/models/, evals/unseen/models/).
+train: $(STAMP)
+	$(VENV)/bin/assistant train
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py

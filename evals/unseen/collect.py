@@ -1,0 +1,79 @@
+"""Run the assistant's own question path on SQuAD questions and keep every candidate span
+with its features and its F1 against the gold answers: the training table.
+
+The same functions ``ask()`` uses (question preparation, hybrid retrieval, sentence
+scoring, span gathering, featurising): what is trained is what answers.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import SquadArticle, SquadQuestion, write_corpus
+from .metrics import best, f1
+
+CORRECT_F1 = 0.5  # a span "answers" when its F1 against a gold answer reaches this
+
+
+@dataclass
+class QuestionRows:
+    question: SquadQuestion
+    fold: int
+    values: list[str]
+    X: np.ndarray
+    f1: np.ndarray  # best F1 of each span against the gold answers (0 for unanswerable)
+
+    @property
+    def y(self) -> np.ndarray:
+        return (self.f1 >= CORRECT_F1).astype(np.float32)
+
+
+@contextmanager
+def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
+    """An engine over the SQuAD articles in ``data_dir`` (indexed on first use), with the
+    environment restored afterwards."""
+    from assistant import api
+
+    keys = ("NEWSQA_DATA_DIR", "NEWSQA_SEEDS_DIR", "NEWSQA_CHROMA_HOST", "NEWSQA_ANSWER_MODEL")
+    saved = {k: os.environ.get(k) for k in keys}
+    corpus = write_corpus(articles, Path(data_dir) / "corpus")
+    os.environ["NEWSQA_DATA_DIR"] = str(Path(data_dir) / "index")
+    os.environ["NEWSQA_SEEDS_DIR"] = str(corpus.parent)
+    os.environ.pop("NEWSQA_CHROMA_HOST", None)
+    api.reset()
+    try:
+        yield api.engine(progress=progress)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        api.reset()
+
+
+def candidate_rows(eng, text: str):
+    """(spans, features) for one question, exactly as ``ask()`` computes them."""
+    from assistant.answering.pipeline import candidates_for
+
+    return candidates_for(eng, text)
+
+
+def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progress: bool = True) -> list[QuestionRows]:
+    from tqdm import tqdm
+
+    from assistant.errors import InvalidQuestion
+
+    out = []
+    for sq in tqdm(questions, desc="candidates", unit="q", disable=not progress):
+        try:
+            spans, X = candidate_rows(eng, sq.question)
+        except InvalidQuestion:
+            spans, X = [], np.zeros((0, 0), np.float32)
+        scores = np.asarray([best(f1, sp.value, sq.answers) if sq.answers else 0.0 for sp in spans], np.float32)
+        out.append(QuestionRows(sq, fold_of[sq.title], [sp.value for sp in spans], X, scores))
+    return out

@@ -1,0 +1,178 @@
+"""The unseen-prose suite: SQuAD 2.0 questions on Wikipedia articles, through ``ask()``.
+
+The eight articles are ingested as one corpus into a temporary data dir; no gold
+paragraph is given. Each fold's questions are answered with the answer model trained
+without that fold (``evals/unseen/models/foldK.json``), so every figure is
+cross-validated by article. Two baselines sit beside ours: always declining, and plain
+llama-index (top sentence).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .collect import squad_engine
+from .dataset import N_FOLDS, SquadArticle, SquadQuestion, load
+from .metrics import best, exact, f1, holds_answer
+from .train import FOLD_DIR
+
+
+@dataclass
+class Outcome:
+    qid: str
+    fold: int
+    question: str
+    golds: tuple[str, ...]
+    prediction: str | None  # None: declined
+    quote: str | None  # the first cited passage
+    confidence: float | None = None
+    latency_s: float | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.golds)
+
+
+@dataclass
+class UnseenFigures:
+    questions: int
+    answerable: int
+    has_ans_em: float  # on answerable questions (a decline scores 0)
+    has_ans_f1: float
+    quote_holds_answer: float | None  # answered answerable questions whose first quote holds a gold answer
+    answered: float  # share of all questions answered
+    unanswerable_declined: float
+    overall_f1: float  # SQuAD 2.0: declining an unanswerable question scores 1
+
+    @classmethod
+    def of(cls, outcomes: list[Outcome]) -> UnseenFigures:
+        has = [o for o in outcomes if o.answerable]
+        no = [o for o in outcomes if not o.answerable]
+        quoted = [holds_answer(o.quote, o.golds) for o in has if o.prediction is not None and o.quote]
+        return cls(
+            questions=len(outcomes), answerable=len(has),
+            has_ans_em=100 * _mean(best(exact, o.prediction, o.golds) for o in has),
+            has_ans_f1=100 * _mean(best(f1, o.prediction, o.golds) for o in has),
+            quote_holds_answer=100 * _mean(quoted) if quoted else None,
+            answered=100 * _mean(o.prediction is not None for o in outcomes),
+            unanswerable_declined=100 * _mean(o.prediction is None for o in no),
+            overall_f1=100 * _mean(best(f1, o.prediction, o.golds) for o in outcomes),
+        )
+
+
+def _mean(values) -> float:
+    v = list(values)
+    return float(np.mean(v)) if v else 0.0
+
+
+@dataclass
+class UnseenRun:
+    ours: UnseenFigures
+    always_decline: UnseenFigures
+    llama_index: UnseenFigures | None
+    folds: dict[int, UnseenFigures]
+    thresholds: dict[int, float]
+    outcomes: list[Outcome]
+    notes: list[str] = field(default_factory=list)
+    run_s: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"ours": asdict(self.ours), "always_decline": asdict(self.always_decline),
+                "llama_index": asdict(self.llama_index) if self.llama_index else None,
+                "folds": {str(k): asdict(v) for k, v in self.folds.items()},
+                "thresholds": {str(k): v for k, v in self.thresholds.items()}, "notes": self.notes,
+                "run_s": round(self.run_s, 1)}
+
+
+def _ask_fold(questions: list[SquadQuestion], fold: int, progress: bool) -> list[Outcome]:
+    from tqdm import tqdm
+
+    from assistant import api
+
+    os.environ["NEWSQA_ANSWER_MODEL"] = str(FOLD_DIR / f"fold{fold}.json")
+    api.reset()
+    out = []
+    for sq in tqdm(questions, desc=f"unseen fold {fold}", unit="q", disable=not progress):
+        t0 = time.perf_counter()
+        try:
+            a = api.ask(sq.question)
+        except api.InvalidQuestion:
+            out.append(Outcome(sq.qid, fold, sq.question, sq.answers, None, None, 0.0, time.perf_counter() - t0))
+            continue
+        quote = a.citations[0].quote if a.citations else None
+        out.append(Outcome(sq.qid, fold, sq.question, sq.answers, a.short_answer if a.answered else None, quote,
+                           a.confidence, time.perf_counter() - t0))
+    return out
+
+
+def sample(questions: list[SquadQuestion], per_fold: int | None, fold_of: dict[str, int]) -> list[SquadQuestion]:
+    """A fixed, evenly spread subset per fold (every n-th question), for quick runs."""
+    if not per_fold:
+        return questions
+    out = []
+    for k in range(N_FOLDS):
+        qs = [q for q in questions if fold_of[q.title] == k]
+        step = max(1, len(qs) // per_fold)
+        out += qs[::step][:per_fold]
+    return out
+
+
+def run_unseen(per_fold: int | None = None, baseline: bool = True, progress: bool = True,
+               data_dir: Path | None = None) -> UnseenRun:
+    from assistant.answering.model import load as load_model
+
+    started = time.perf_counter()
+    articles, questions = load()
+    fold_of = {a.title: a.fold for a in articles}
+    questions = sample(questions, per_fold, fold_of)
+    outcomes: list[Outcome] = []
+    thresholds = {k: load_model(FOLD_DIR / f"fold{k}.json").decline_below for k in range(N_FOLDS)}
+    with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
+        with squad_engine(articles, data_dir or Path(tmp)):
+            for k in range(N_FOLDS):
+                outcomes += _ask_fold([q for q in questions if fold_of[q.title] == k], k, progress)
+    declined = [Outcome(o.qid, o.fold, o.question, o.golds, None, None) for o in outcomes]
+    llama = _llama_index(articles, outcomes) if baseline else None
+    folds = {k: UnseenFigures.of([o for o in outcomes if o.fold == k]) for k in range(N_FOLDS)}
+    notes = [f"{len(questions)} questions ({'all' if not per_fold else f'{per_fold} per fold'}) on "
+             f"{len(articles)} articles ingested as one corpus; {N_FOLDS} folds of two articles, each answered "
+             "by the model trained on the other folds."]
+    return UnseenRun(UnseenFigures.of(outcomes), UnseenFigures.of(declined), llama, folds, thresholds, outcomes,
+                     notes, time.perf_counter() - started)
+
+
+def _llama_index(articles: list[SquadArticle], outcomes: list[Outcome]) -> UnseenFigures:
+    from .baseline import SentenceBaseline
+
+    base = SentenceBaseline(articles)
+    answered = []
+    for o in outcomes:
+        top = base.answer(o.question)
+        answered.append(Outcome(o.qid, o.fold, o.question, o.golds, top, top))
+    return UnseenFigures.of(answered)
+
+
+def decline_curve(outcomes: list[Outcome]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision and recall of declining (an unanswerable question is a "positive")
+    as the confidence threshold sweeps: (thresholds, precision, recall)."""
+    conf = np.array([o.confidence or 0.0 for o in outcomes])
+    unanswerable = np.array([not o.answerable for o in outcomes])
+    grid = np.unique(np.concatenate([conf, [0.0, 1.0001]]))
+    precision, recall = [], []
+    for t in grid:
+        declined = conf < t
+        precision.append(unanswerable[declined].mean() if declined.any() else 1.0)
+        recall.append(unanswerable[declined].sum() / max(unanswerable.sum(), 1))
+    return grid, np.array(precision), np.array(recall)
+
+
+def operating_point(outcomes: list[Outcome]) -> tuple[float, float]:
+    declined = np.array([o.prediction is None for o in outcomes])
+    unanswerable = np.array([not o.answerable for o in outcomes])
+    precision = unanswerable[declined].mean() if declined.any() else 1.0
+    return float(precision), float(unanswerable[declined].sum() / max(unanswerable.sum(), 1))
