@@ -6,132 +6,88 @@ rewrites article text, so the verbatim guarantee holds by construction (and is t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import numpy as np
 
 from . import render
+from .answering.features import featurize
+from .answering.model import load as load_model
+from .answering.spans import Span, gather
+from .conflicts import comparable
 from .dedupe import same_event, same_sentence, same_story
 from .engine import Engine
-from .extract import MONTH, WEEKDAY, Candidate, candidates, clause_answer, compatible, verb_clause_at
+from .extract import MONTH, WEEKDAY, Candidate, compatible
 from .models import Answer, Citation
 from .question import Question
 from .scoring import Scored, question_names
-from .text import stem
 
 CONFLICT_RATIO = 0.7
-DESCRIBE_COSINE = 0.5
-ACTION_SIMILARITY = 0.6
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
-@dataclass
-class Thresholds:
-    relevance: float  # best sentence score below this: decline
-    candidate: float = 0.30  # best entity score below this: decline
-    predicate: float = 0.34  # share of the question's non-name words the best passage must cover...
-    cosine_alone: float = 0.55  # ...unless it is this close in meaning (a paraphrase)
+def compose(engine: Engine, q: Question, scored: list[Scored]) -> Answer:
+    """The learned model picks the span; its calibrated probability decides whether to
+    answer at all. Conflicts and quote order are then read off the chosen span."""
+    if not scored:
+        return decline(engine, q, "the index is empty")
+    model = load_model(engine.settings.answer_model)
+    spans = gather(q, scored)
+    if not spans:
+        return decline(engine, q, "no passage holds a candidate answer")
+    X = featurize(engine, q, scored, spans)
+    raw = model.raw(X)
+    cands = _grouped(spans, raw)
+    top = cands[0]
+    confidence = model.confidence(X, raw, int(raw.argmax()))
+    if confidence < model.decline_below:
+        return decline(engine, q, f"no passage answers it with enough confidence ({confidence:.0%}, "
+                                  f"answering from {model.decline_below:.0%})", confidence)
+    # A rival value must be an answer the model would give too, were it the best.
+    confident = [c for c in cands[1:] if model.confidence(X, raw, c.best_index) >= model.decline_below]
+    rival = _rival(engine, q, top, confident)
+    if rival:
+        sides = [top, rival]
+        cites = _citations(engine, [_support(c)[0] for c in sides], scored)
+        note = "**The sources disagree:** " + " · ".join(f"{c.value} [{_marker_for(cites, c)}]" for c in sides)
+        short = f"{top.value} or {rival.value} (sources disagree)"
+        return Answer(q.text, True, short, render.answer_text(short, cites, note, confidence), cites,
+                      conflict=True, confidence=confidence)
+    # The sentence holding the answer comes first; among those, one that states the
+    # question's own figures and dates ("June 17" in "Who visited Pyongyang on June 17?").
+    asked = set(re.findall(r"\d+", q.text))
+    support = sorted(_support(top), key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -_mention(top, s)))
+    cites = _citations(engine, support[: engine.settings.max_quotes], scored)
+    return Answer(q.text, True, top.value, render.answer_text(top.value, cites, confidence=confidence), cites,
+                  confidence=confidence)
 
 
-def compose(engine: Engine, q: Question, scored: list[Scored], th: Thresholds) -> Answer:
-    best = scored[0] if scored else None
-    if best is None or best.score < th.relevance or not best.names_ok:
-        return decline(engine, q, "no passage is about this" if best else "the index is empty")
-    unknown = engine.vocab.unknown_names(q.text)
-    if unknown:
-        return decline(engine, q, f"the articles never mention {', '.join(unknown)}")
-    action = WHO_DOES.match(q.text)
-    if action and not engine.vocab.known(stem(action.group(1).lower())) and not q.soft.get(stem(action.group(1).lower())):
-        # "Who commands the troops?": no article uses the verb or anything close to it.
-        return decline(engine, q, f"the articles never say who {action.group(1)}")
-    if best.predicate < th.predicate and best.hit.cosine < th.cosine_alone:
-        return decline(engine, q, "the passages name what you asked about, but not what you asked")
-    if q.labels:
-        cands = candidates(q, scored, engine.vocab.rarity, engine.vocab.idf, engine.vocab.known,
-                           engine.synonyms.similarity)
-        if not cands or cands[0].score < th.candidate:
-            return decline(engine, q, f"no passage states a {q.kind}")
-        top = cands[0]
-        if q.key_verb and not _states_action(engine, q, _support(top)[0]):
-            return decline(engine, q, f"the passages give figures, but none says what was {q.key_verb_word}")
-        rival = _rival(engine, q, top, cands[1:])
-        if rival:
-            sides = [top, rival]
-            cites = _citations(engine, [s for c in sides for s in _support(c)[:1]], scored)
-            note = "**The sources disagree:** " + " · ".join(
-                f"{c.value} [{_marker_for(cites, c)}]" for c in sides)
-            short = f"{top.value} or {rival.value} (sources disagree)"
-            return Answer(q.text, True, short, render.answer_text(short, cites, note), cites, conflict=True)
-        # Quote first the sentences that carry the question's own figures and dates
-        # ("June 17" in "Who visited Pyongyang on June 17?"), then the most relevant.
-        asked = set(re.findall(r"\d+", q.text))
-        support = sorted((s for s in _support(top) if s.score >= 0.8 * _support(top)[0].score),
-                         key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -s.score))
-        cites = _citations(engine, support[: engine.settings.max_quotes], scored)
-        return Answer(q.text, True, top.value, render.answer_text(top.value, cites), cites)
-    # A description is judged more on meaning than on shared words: among close
-    # passages, the one nearest in meaning answers ("tried to put it into the water" ~
-    # "attempted to side-launch the vessel by sliding it into the water").
-    best = max(scored[:3], key=lambda s: s.score + DESCRIBE_COSINE * s.hit.cosine)
-    if q.speaker:  # "What did Hong Min say about X": only Hong Min's words answer
-        spoken = [s for s in scored if speaks(engine, s, q.speaker)]
-        if not spoken or spoken[0].score < th.relevance or spoken[0].predicate < th.predicate:
-            return decline(engine, q, f"the articles do not quote {q.speaker} on this")
-        best = spoken[0]
-        scored = spoken
-    if q.verb:  # "what did he announce": prefer a sentence that uses the verb as a verb
-        with_verb = [s for s in scored[:8] if verb_clause_at(q, s.row.text) is not None and s.score >= 0.7 * best.score]
-        best = with_verb[0] if with_verb else best
-    if q.kind == "describe":
-        named = [s for s in scored[:5] if any(n + "," in s.row.text for n in q.names)]
-        best = named[0] if named else best
-    chosen = [best] + [s for s in scored if s is not best and s.score >= 0.9 * best.score][: engine.settings.max_quotes - 1]
-    cites = _citations(engine, chosen, scored)
-    short = clause_answer(q, best)
-    return Answer(q.text, True, short, render.answer_text(short, cites), cites)
+def _grouped(spans: list[Span], probs: np.ndarray) -> list[Candidate]:
+    """Spans of the same value (across sentences and articles) are one candidate, scored
+    by its most probable mention; best first."""
+    found: dict[str, Candidate] = {}
+    for i in sorted(range(len(spans)), key=lambda i: -probs[i]):
+        sp, p = spans[i], probs[i]
+        c = found.get(sp.key)
+        if c is None:
+            c = found[sp.key] = Candidate(sp.value, sp.key, sp.label, float(p), best_index=i)
+        c.support.append((sp.sentence, sp.start, sp.end))
+        c.mention_scores.append(float(p))
+    return list(found.values())
 
 
-WHO_DOES = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b|has\b|had\b|did\b|does\b|will\b|would\b|can\b)([a-z]+)\b", re.I)
-SPEECH_VERB = (r"(?:said|says|told|stated|noted|added|claimed|argued|wrote|warned|explained|commented|pointed out|"
-               r"remarked|affirmed|expressed|called|assessed|announced|estimated|confirmed|reported|concluded)")
+def _mention(c: Candidate, s: Scored) -> float:
+    return max((p for (t, _, _), p in zip(c.support, c.mention_scores) if t is s), default=0.0)
 
 
-def speaks(engine: Engine, s: Scored, speaker: str) -> bool:
-    """Is ``speaker`` the one talking in this sentence (or the next, for "...," Hong said)?"""
-    rows = engine.by_doc.get(s.row.doc_id, [])
-    text = " ".join(r.text for r in rows[s.row.idx: s.row.idx + 2]) or s.row.text
-    before = " ".join(r.text for r in rows[max(0, s.row.idx - 2): s.row.idx])
-    names = {p for p in {speaker.split()[0], speaker.split()[-1], speaker} if len(p) > 2}
-    if any(re.search(rf"\b{re.escape(n)}\b", before) for n in names) and \
-            re.search(rf"\b(?:he|she)\s+(?:\w+\s+)?{SPEECH_VERB}\b", text):
-        return True  # "“...,” he said." after a sentence naming the speaker
-    for n in names:
-        n = re.escape(n)
-        if re.search(rf"\b{n}\b(?:’s|'s)?\s+(?:\w+\s+)?{SPEECH_VERB}\b", text) or \
-                re.search(rf"\b{SPEECH_VERB}\s+(?:\w+\s+)?{n}\b", text) or \
-                re.search(rf"\b{n}\b,\s[^,]{{3,90}},\s+(?:also\s+)?{SPEECH_VERB}\b", text):
-            return True
-    return False
-
-
-def _states_action(engine: Engine, q: Question, s: Scored) -> bool:
-    """Does the answer's sentence (or the one before) describe the asked action, in the
-    same or a close word ("captured" is not "lost")?"""
-    rows = engine.by_doc.get(s.row.doc_id, [])
-    text = " ".join(r.text for r in rows[max(0, s.row.idx - 1): s.row.idx + 1])
-    words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
-    close = {k for k, v in q.soft.get(q.key_verb, {}).items() if v >= ACTION_SIMILARITY}
-    if ({q.key_verb} | close) & {stem(w) for w in words}:
-        return True
-    return any(engine.synonyms.similarity(q.key_verb_word, w) >= ACTION_SIMILARITY for w in words)
-
-
-def decline(engine: Engine, q: Question, reason: str) -> Answer:
+def decline(engine: Engine, q: Question, reason: str, confidence: float = 0.0) -> Answer:
     text = render.decline_text(len(engine.articles), question_names(engine, q))
-    return Answer(q.text, False, None, text, [], reason=reason)
+    return Answer(q.text, False, None, text, [], reason=reason, confidence=confidence)
 
 
 def _support(c: Candidate) -> list[Scored]:
+    """The candidate's sentences, most probable mention first."""
     seen, out = set(), []
-    for s, _, _ in sorted(c.support, key=lambda t: t[0].score, reverse=True):
+    for s, _, _ in c.support:
         if s.row.node_id not in seen:
             seen.add(s.row.node_id)
             out.append(s)
@@ -148,7 +104,8 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
     """
     if q.kind not in CONFLICT_KINDS:
         return None
-    lead = _support(top)[0]
+    lead_s, la, lb = top.support[0]
+    lead = _claim(lead_s, la, lb)
     own = {s.row.node_id for s in _support(top)}  # "June 19, 2024 ... his first since 2000" is one report
     shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
     for c in others:
@@ -156,14 +113,22 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
             continue
         if shaped and not (MONTH.search(c.key) or WEEKDAY.search(c.key)):
             continue  # "June 19, 2024" is not contradicted by "one-year" or "2000"
-        for s in _support(c):
-            if s.row.node_id in own or s.row.doc_id == lead.row.doc_id or _dup(engine, s.row.doc_id, lead.row.doc_id):
+        for s, a, b in c.support:
+            if s.row.node_id in own or s.row.doc_id == lead_s.row.doc_id or _dup(engine, s.row.doc_id, lead_s.row.doc_id):
                 continue  # one report, or a copy of it, does not disagree with itself
-            if s.score < CONFLICT_RATIO * lead.score or s.predicate < lead.predicate - 0.3:
+            if s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3:
                 continue
-            if same_event(lead.row.text, s.row.text):
+            if same_event(lead_s.row.text, s.row.text) and comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
                 return c
     return None
+
+
+DATE_LABELS = {"DATE", "TIME"}
+
+
+def _claim(s: Scored, a: int, b: int) -> tuple[str, int, int, list[str]]:
+    dates = [s.row.text[x:y] for x, y, label, *_ in s.row.entities if label in DATE_LABELS and not (x <= a < y)]
+    return s.row.text, a, b, dates
 
 
 def _dup(engine: Engine, a: str, b: str) -> bool:

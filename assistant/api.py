@@ -54,7 +54,7 @@ def _check(question: Any, settings: Settings) -> str:
 
 def ask(question: str, history: Any = None) -> Answer:
     """Answer ``question`` from the articles, with verbatim, cited quotes, or decline."""
-    from .answer import Thresholds, compose, decline
+    from .answer import compose, decline
     from .scoring import score_hits
 
     t0 = time.perf_counter()
@@ -73,7 +73,7 @@ def ask(question: str, history: Any = None) -> Answer:
             hits = eng.retriever.retrieve(query, lexical_extra=expansion)
             t2 = time.perf_counter()
             scored = score_hits(eng, q, hits)
-            answer = compose(eng, q, scored, Thresholds(eng.settings.min_relevance))
+            answer = compose(eng, q, scored)
             answer.timings_ms["retrieve"] = round((t2 - t1) * 1000, 2)
     answer.question = q_text
     answer.resolved_question = query if query != q_text else None

@@ -33,6 +33,8 @@ class Candidate:
     label: str
     score: float = 0.0
     support: list[tuple[Scored, int, int]] = field(default_factory=list)  # (sentence, start, end)
+    mention_scores: list[float] = field(default_factory=list)  # the model's probability of each support mention
+    best_index: int = -1  # the most probable mention among the answer model's spans
 
     @property
     def doc_ids(self) -> list[str]:

@@ -17,7 +17,7 @@ from .sentences import Sentence, split_articles
 
 Progress = Callable[[int, int, str], None]
 # Bump when sentence splitting or tagging changes: stored articles are then re-split.
-PIPELINE_VERSION = 6
+PIPELINE_VERSION = 7
 
 
 def article_metadata(a: Article) -> dict:

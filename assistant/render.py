@@ -4,6 +4,14 @@ from __future__ import annotations
 from .models import Citation
 
 DECLINE = "The articles don't say."
+# Display only (not a decision): answers the model is less sure of than this are marked.
+LOW_CONFIDENCE = 0.5
+
+
+def confidence_note(confidence: float) -> str:
+    if confidence < LOW_CONFIDENCE:
+        return f"Low confidence ({confidence:.0%}): check that the quotes answer what you asked."
+    return f"Confidence {confidence:.0%}."
 
 
 def citation_line(c: Citation) -> str:
@@ -15,12 +23,15 @@ def quotes_block(citations: list[Citation]) -> str:
     return "\n\n".join(f"> {c.quote} [{c.marker}]" for c in citations)
 
 
-def answer_text(short: str, citations: list[Citation], conflict_note: str | None = None) -> str:
+def answer_text(short: str, citations: list[Citation], conflict_note: str | None = None,
+                confidence: float | None = None) -> str:
     parts = [f"**{short}**"]
     if conflict_note:
         parts.append(conflict_note)
     parts.append(quotes_block(citations))
     parts.append("**Sources**\n\n" + "\n\n".join(citation_line(c) for c in citations))
+    if confidence is not None:  # after the sources: the figure is never read as part of the answer
+        parts.append(f"*{confidence_note(confidence)}*")
     return "\n\n".join(parts)
 
 

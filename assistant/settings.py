@@ -40,8 +40,8 @@ class Settings:
     max_question_chars: int = 2000
     top_k: int = 40  # sentences taken from each retriever before fusion
     max_quotes: int = 3
-    # Relevance floor (fused, calibrated score in [0, 1]) below which we decline.
-    min_relevance: float = 0.40
+    # The learned answer model (JSON written by `assistant train`); unset: the packaged one.
+    answer_model: Path | None = None
 
     @property
     def server_mode(self) -> bool:
@@ -57,7 +57,7 @@ class Settings:
                 continue
             default = getattr(cls, f.name, None)
             try:
-                if f.name in ("data_dir", "seeds_dir"):
+                if f.name in ("data_dir", "seeds_dir", "answer_model"):
                     kwargs[f.name] = Path(raw).expanduser().resolve()
                 elif isinstance(default, bool):
                     kwargs[f.name] = raw.lower() in ("1", "true", "yes")

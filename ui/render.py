@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assistant.render import LOW_CONFIDENCE, confidence_note
+
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones
 # that can start or close Markdown syntax.  `$` too: it can open LaTeX.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
@@ -89,6 +91,11 @@ def answer_markdown(answer: Any) -> str:
         lines.append(f"**{md_literal(short)}**")
     if _get(answer, "conflict"):
         lines.append("⚖ *The sources disagree; each side is quoted below.*")
+    confidence = _get(answer, "confidence")
+    if confidence is not None:
+        low = float(confidence) < LOW_CONFIDENCE
+        note = md_literal(confidence_note(float(confidence)))
+        lines.append(f"⚠ **{note}**" if low else f"*{note}*")
     lines.append("")
     for c in citations:
         quote = " ".join((_get(c, "quote") or "").split())
