@@ -157,7 +157,7 @@ def render_markdown(run: EvalRun) -> str:
         + ", ".join(f"{k} ≥ {v:g}: {_verdict(run.verdicts[k])}" for k, v in FLOORS.items()), "",
         "Targets (issue #3): " + ", ".join(f"{k} ≥ {v:g}" for k, v in TARGETS.items())
         + ". The floors ratchet up towards them; they are never lowered to pass.", "",
-        "## Overall", "",
+        "## Seed suite (cases written from the seed articles)", "",
         *_figure_table(run.ours.overall, base.overall if base else None, run.verdicts), "",
         f"Setup (import, before the first ask): ours {run.ours.setup_s:.1f} s"
         + (f", baseline {base.setup_s:.1f} s (load model, read, chunk, embed)" if base else "") + ".",
@@ -165,6 +165,10 @@ def render_markdown(run: EvalRun) -> str:
     ]
     for note in (base.notes if base else []):
         lines += [f"Baseline: {note}", ""]
+    if run.unseen is not None:
+        from .unseen.report import markdown
+
+        lines += markdown(run.unseen)
     lines += ["## Per kind", ""]
     for kind, figs in run.ours.kinds.items():
         lines += [f"### {kind}", "", *_figure_table(figs, base.kinds.get(kind) if base else None, None), ""]
@@ -240,6 +244,10 @@ def write_report(run: EvalRun, out_dir: Path) -> dict[str, Path]:
     _atomic(paths["report"], lambda p: p.write_text(md, encoding="utf-8"))
     _atomic(paths["figures"], lambda p: p.write_text(data, encoding="utf-8"))
     _atomic(paths["plot"], lambda p: accuracy_png(run, p))
+    if run.unseen is not None:
+        from .unseen.report import write
+
+        paths.update(write(run.unseen, out_dir))
     return paths
 
 
@@ -255,5 +263,9 @@ def summary(run: EvalRun) -> str:
             row += f"   [{_verdict(run.verdicts[name]).strip('*')} ≥ {FLOORS[name]:g}]"
         rows.append(row)
     failed = sum(r.failed for r in run.ours.results)
+    if run.unseen is not None:
+        from .unseen.report import summary as unseen_summary
+
+        rows.append(unseen_summary(run.unseen))
     rows.append(f"floors: {'PASS' if run.passed else 'FAIL'}; {failed} of {o.cases} cases with a failure cause")
     return "\n".join(rows)

@@ -25,6 +25,7 @@ from .floors import all_pass, check_floors
 from .normalize import normalise
 from .scoring import CaseResult, score_case
 from .systems import EngineSystem, System
+from .unseen.suite import UnseenRun
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,10 +61,13 @@ class EvalRun:
     environment: dict[str, Any]
     verdicts: dict[str, bool | None]  # ours against evals.floors.FLOORS
     case_problems: list[str]
+    unseen: UnseenRun | None = None  # the unseen-prose suite, when it was run
 
     @property
     def passed(self) -> bool:
-        return all_pass(self.verdicts)
+        from .unseen.report import check
+
+        return all_pass(self.verdicts) and (self.unseen is None or all_pass(check(self.unseen.ours)))
 
 
 def _history(case: Case) -> list[tuple[str, str]]:
@@ -170,6 +174,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=KINDS, help="only cases of this kind")
     p.add_argument("--limit", type=int, help="only the first N cases (after --kind)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-unseen", action="store_true", help="skip the unseen-prose suite (SQuAD 2.0 folds)")
+    p.add_argument("--unseen-per-fold", type=int, metavar="N", help="unseen prose: only N questions per fold (default all)")
     return p
 
 
@@ -186,6 +192,10 @@ def cli(argv: list[str] | None = None) -> int:
         return 2
     run = run_suite(cases, baseline=args.baseline, progress=not args.no_progress,
                     cases_path=args.cases, kind=args.kind, limit=args.limit)
+    if not args.no_unseen:
+        from .unseen.suite import run_unseen
+
+        run.unseen = run_unseen(args.unseen_per_fold, baseline=args.baseline, progress=not args.no_progress)
     from .report import summary, write_report
 
     paths = write_report(run, args.out)

@@ -1,0 +1,111 @@
+"""The learned answering core: the tree evaluator, calibration, confidence, quote order,
+comparable conflicts, and the SQuAD scoring the unseen-prose suite relies on."""
+import json
+
+import numpy as np
+import pytest
+
+from assistant import ask
+from assistant.answering.features import NAMES
+from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm
+from assistant.answering.model import load as load_model
+from assistant.conflicts import comparable
+from evals.unseen.dataset import load as load_squad
+from evals.unseen.metrics import best, exact, f1, holds_answer
+
+
+def test_numpy_trees_match_lightgbm():
+    """The query path evaluates the trees without importing LightGBM: same numbers."""
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 5))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(float)
+    booster = lgb.train({"objective": "binary", "num_leaves": 7, "verbose": -1, "min_data_in_leaf": 5}, lgb.Dataset(X, y),
+                        num_boost_round=30)
+    trees, depth = flatten_lightgbm(booster.dump_model())
+    model = AnswerModel(**trees, depth=depth, mean=np.zeros(0), scale=np.ones(0), weights=np.zeros(0), bias=0.0,
+                        decline_below=0.5)
+    np.testing.assert_allclose(model.raw(X), booster.predict(X), rtol=1e-6, atol=1e-9)
+
+
+def test_shipped_model_matches_the_features_and_is_calibrated():
+    data = json.loads(DEFAULT_PATH.read_text())
+    assert data["features"] == NAMES
+    m = load_model(DEFAULT_PATH)
+    assert 0.0 < m.decline_below < 1.0
+    assert data["answer_features"] and len(m.weights) == len(data["answer_features"])
+    # a more probable best span (all else equal) is never less likely to be right
+    assert m.weights[0] > 0
+    assert m.card["cross_validated"], "the card carries the cross-validated figures"
+    assert sorted(m.card["trained_on_articles"]) == sorted(a.title for a in load_squad()[0])
+
+
+def test_fold_models_never_saw_their_fold():
+    from evals.unseen.train import FOLD_DIR
+
+    articles, _ = load_squad()
+    for k in range(4):
+        card = load_model(FOLD_DIR / f"fold{k}.json").card
+        held = {a.title for a in articles if a.fold == k}
+        assert set(card["held_out_articles"]) == held
+        assert not held & set(card["trained_on_articles"])
+
+
+def test_confidence_decides_answering(seeded_env):
+    threshold = load_model(None).decline_below
+    yes = ask("How many soldiers has Russia lost in the Kursk operation?")
+    no = ask("Who won the 2022 football World Cup?")
+    assert yes.answered and threshold <= yes.confidence <= 1.0
+    assert not no.answered and 0.0 <= no.confidence < threshold
+    assert yes.to_dict()["confidence"] == yes.confidence
+
+
+def test_the_quote_that_states_the_asked_date_comes_first(seeded_env):
+    a = ask("Who visited Pyongyang on June 17?")
+    assert a.answered, a.text
+    assert "Shoigu" in a.short_answer
+    assert "June 17" in a.citations[0].quote
+
+
+def test_first_quote_holds_the_short_answer(seeded_env):
+    for question in ("When did Shoigu announce that North Korea would send 6,000 military workers?",
+                     "Where were the rockets launched from?"):
+        a = ask(question)
+        assert a.answered
+        assert a.short_answer in a.citations[0].quote or a.conflict
+
+
+@pytest.mark.parametrize("lead, other, expected", [
+    # same subject, same period, incompatible: a conflict
+    (("Russia lost 4,500 soldiers in Kursk.", 12, 26, []), ("Kyiv says Russia lost 6,000 soldiers in Kursk.", 22, 36, []), True),
+    # a total and one of its parts
+    (("Russia lost 4,500 soldiers in Kursk.", 12, 26, []), ("Including 600 soldiers in Kursk, losses mounted.", 10, 22, []), False),
+    # different periods
+    (("In 2024 Russia lost 4,500 soldiers.", 20, 34, ["2024"]), ("In 2025 Russia lost 6,000 soldiers.", 20, 34, ["2025"]), False),
+    # different counted subjects
+    (("Pyongyang sent 1,000 deminers.", 15, 29, []), ("Pyongyang sent 5,000 builders.", 15, 29, []), False),
+])
+def test_only_comparable_figures_conflict(lead, other, expected):
+    assert comparable(lead, other, numeric=True) is expected
+
+
+def test_squad_scoring_is_the_official_one():
+    assert exact("The Normans", "Normans") == 1.0
+    assert f1("in the 10th and 11th centuries", "10th and 11th centuries") == 1.0
+    assert round(f1("Denmark and Norway", "Denmark, Iceland and Norway"), 3) == 0.857
+    assert best(f1, None, ()) == 1.0 and best(f1, "x", ()) == 0.0 and best(f1, None, ("a b",)) == 0.0
+    assert holds_answer("They came from Denmark, Iceland and Norway.", ("Denmark, Iceland and Norway",))
+
+
+def test_squad_folds_split_by_article():
+    articles, questions = load_squad()
+    folds = {a.title: a.fold for a in articles}
+    assert sorted(collections_count(folds.values())) == [2, 2, 2, 2]
+    assert len(questions) == 2805 and sum(q.answerable for q in questions) == 1278
+
+
+def collections_count(values):
+    from collections import Counter
+
+    return Counter(values).values()
