@@ -42,6 +42,8 @@ class Settings:
     max_quotes: int = 3
     # Relevance floor (fused, calibrated score in [0, 1]) below which we decline.
     min_relevance: float = 0.40
+    # Largest file `ingest` and the UI's upload accept (checked before reading it).
+    max_upload_bytes: int = 20_000_000
 
     @property
     def server_mode(self) -> bool:

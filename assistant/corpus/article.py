@@ -49,15 +49,19 @@ def _safe(y: int, mo: int, d: int) -> str | None:
         return None
 
 
+DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 def make_article(*, title: str, outlet: str, date_text: str, text: str, source: str,
-                 url: str | None = None, date_iso: str | None = None) -> Article:
+                 url: str | None = None, date_iso: str | None = None, doc_id: str | None = None) -> Article:
+    """``doc_id``: keep an id given by an export (so it round-trips through ingest)."""
     title = re.sub(r"\s+", " ", title).strip()
     # No outlet: the file stands in for it, so two outlet-less files with one title stay apart.
     id_owner = outlet.strip() or source.split("#")[0]
     outlet = outlet.strip() or "unknown outlet"
     digest = hashlib.sha256("\x1f".join([title, outlet, date_text, text]).encode()).hexdigest()
     return Article(
-        doc_id=stable_id(id_owner, title), title=title, outlet=outlet, date_text=date_text.strip(),
+        doc_id=doc_id or stable_id(id_owner, title), title=title, outlet=outlet, date_text=date_text.strip(),
         date_iso=date_iso or iso_date(date_text), text=text, source=source, url=url or None,
         content_hash=digest[:16],
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import IngestError
 from ..models import Article
-from .article import make_article
+from .article import DOC_ID, make_article
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
@@ -83,10 +83,21 @@ def parse_jsonl(text: str, source: str) -> tuple[list[Article], list[tuple[str, 
         if not isinstance(title, str) or not title.strip() or not isinstance(body, str) or not body.strip():
             failed.append((where, "needs non-empty string fields 'title' and 'text'"))
             continue
+        doc_id = row.get("id")
+        if doc_id is not None and not (isinstance(doc_id, str) and DOC_ID.fullmatch(doc_id)):
+            failed.append((where, "'id' must be lower-case letters, digits and '-' (as `assistant export` writes it)"))
+            continue
+        # 'id', 'date_iso' and 'source' come from `assistant export`: an exported article
+        # comes back with the same id and content hash. 'source' is only a label.
         articles.append(make_article(title=title, outlet=str(row.get("outlet") or row.get("publisher") or ""),
                                      date_text=str(row.get("date") or ""), text=body.strip(),
-                                     source=f"{source}#{n}", url=row.get("url")))
+                                     source=_label(row.get("source")) or f"{source}#{n}", url=_label(row.get("url")),
+                                     date_iso=_label(row.get("date_iso")), doc_id=doc_id))
     return articles, failed
+
+
+def _label(value: object) -> str | None:
+    return value.strip()[:500] or None if isinstance(value, str) else None
 
 
 def title_from_path(path: Path) -> str:
