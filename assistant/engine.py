@@ -93,7 +93,7 @@ class Engine:
             if self.db.get_meta("initialised") is None:
                 self._initialise(progress)
             self.reconcile(progress)
-            self._snapshot = self._build_snapshot()
+            self._swap()
 
     # -- opening ------------------------------------------------------------
     def _open_index(self, rebuild: bool):
@@ -237,11 +237,12 @@ class Engine:
         snap.synonyms = Synonyms(snap)
         return snap
 
-    def _swap(self, warm: bool = True) -> None:
+    def _swap(self) -> None:
         """Build a new snapshot and make it current in one assignment (readers holding the
-        old one finish on it). ``warm``: pay for the vocabulary vectors here, not in a reader."""
+        old one finish on it). The vocabulary vectors are loaded (or computed and cached)
+        here, by the writer: computed lazily, every concurrent reader would compute them."""
         snap = self._build_snapshot()
-        if warm and snap.rows:
+        if snap.rows:
             _ = snap.synonyms.matrix
         self._snapshot = snap
 
@@ -255,7 +256,7 @@ class Engine:
             try:
                 snap = self._snapshot
                 if self.store.version() != snap.version or self.db.generation() != snap.generation:
-                    self._swap(warm=False)
+                    self._swap()
                     snap = self._snapshot
             finally:
                 self._write_lock.release()

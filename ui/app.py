@@ -18,7 +18,7 @@ __all__ = ["build_app", "cli", "launch"]
 # writes (upload, remove) run one at a time in their own group and never block questions.
 READERS = "newsqa-readers"
 WRITERS = "newsqa-writers"
-READER_CONCURRENCY = 16
+READER_CONCURRENCY = 4  # ask() is mostly Python: more threads than cores only add GIL contention
 
 
 def _private(**kwargs: object) -> dict:
