@@ -46,9 +46,40 @@ def parse_markdown(text: str, source: str, default_title: str) -> list[Article]:
                          date_text=meta.get("date", ""), text=body, source=source, url=meta.get("url"))]
 
 
+# Past these, extraction takes minutes or lxml silently drops the content: the page is
+# refused with the reason rather than hanging or reporting "no text".
+MAX_HTML_CHARS = 2_000_000
+MAX_HTML_DEPTH = 400
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(/?)>")
+# Elements that never nest content, or whose end tag is usually left out.
+UNNESTED = frozenset("area base br col embed hr img input link meta param source track wbr p li dt dd tr td th "
+                     "option thead tbody tfoot colgroup".split())
+
+
+def html_depth(html: str, stop_at: int = MAX_HTML_DEPTH) -> int:
+    """How deeply the page's elements nest (stops counting past ``stop_at``)."""
+    depth = deepest = 0
+    for m in TAG.finditer(html):
+        if m[2].lower() in UNNESTED or m[3]:
+            continue
+        depth = max(0, depth - 1) if m[1] else depth + 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > stop_at:
+                break
+    return deepest
+
+
 def parse_html(html: str, source: str, default_title: str) -> list[Article]:
     """trafilatura finds the article body and drops navigation, ads and footers."""
     import trafilatura
+
+    if len(html) > MAX_HTML_CHARS:
+        raise IngestError(f"this HTML page has {len(html):,} characters; pages over {MAX_HTML_CHARS:,} are not "
+                          "extracted (save the article's text as .txt or .md instead)")
+    if html_depth(html) > MAX_HTML_DEPTH:
+        raise IngestError(f"this HTML page nests its elements more than {MAX_HTML_DEPTH} levels deep, "
+                          "too deep to extract an article from (save the article's text as .txt or .md instead)")
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)

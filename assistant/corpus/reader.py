@@ -45,7 +45,7 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n / 1000:.1f} kB"
 
 
 def read_path(path: Path, max_bytes: int | None = None) -> tuple[list[Article], list[tuple[str, str]]]:
