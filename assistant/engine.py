@@ -70,10 +70,15 @@ class Snapshot:
 
 
 def article_dict(s: Any) -> dict:
-    """The dict form of a stored article that the answering code reads."""
-    return {"doc_id": s.doc_id, "title": s.title, "outlet": s.outlet, "date_text": s.date_text,
-            "date_iso": s.date_iso or "", "source": s.source, "url": s.url or "", "content_hash": s.content_hash,
-            "text": s.text, "chars": len(s.text), "ingested_at": s.ingested_at}
+    """The dict form of a stored article that the answering code reads. A bare relative
+    date stored before dates were labelled ("3 days ago") is labelled here as ingest now
+    labels it, so no citation passes it off as a date."""
+    from .corpus.article import printed_date
+
+    date_text, stated_iso = printed_date(s.date_text, s.text)
+    return {"doc_id": s.doc_id, "title": s.title, "outlet": s.outlet, "date_text": date_text,
+            "date_iso": s.date_iso or stated_iso or "", "source": s.source, "url": s.url or "",
+            "content_hash": s.content_hash, "text": s.text, "chars": len(s.text), "ingested_at": s.ingested_at}
 
 
 class Engine:
@@ -294,7 +299,9 @@ class Engine:
     def summaries(self) -> list[ArticleSummary]:
         """Every stored article (the store, not the snapshot: an article just stored by
         another process is listed even before this process reloads)."""
-        out = [ArticleSummary(doc_id=s.doc_id, title=s.title, outlet=s.outlet, date_text=s.date_text,
+        from .corpus.article import printed_date
+
+        out = [ArticleSummary(doc_id=s.doc_id, title=s.title, outlet=s.outlet, date_text=printed_date(s.date_text, "")[0],
                               date_iso=s.date_iso or None, chars=chars, source=s.source, ingested_at=s.ingested_at,
                               content_hash=s.content_hash) for s, chars in self.db.listing()]
         return sorted(out, key=lambda s: (s.source, s.title))

@@ -26,9 +26,9 @@ def _ingest_ferry(tmp_path) -> str:
     return report.added[0]
 
 
-def test_store_is_wal_sqlite_with_full_records(fresh_env, tmp_path):
+def test_store_is_wal_sqlite_with_full_records(seeded_copy, tmp_path):
     doc_id = _ingest_ferry(tmp_path)
-    con = sqlite3.connect(fresh_env / "articles.sqlite3")
+    con = sqlite3.connect(seeded_copy / "articles.sqlite3")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     row = con.execute("SELECT title, outlet, date_text, date_iso, source, content_hash, text, ingested_at "
                       "FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
@@ -37,7 +37,7 @@ def test_store_is_wal_sqlite_with_full_records(fresh_env, tmp_path):
     assert [a.doc_id for a in list_articles()].count(doc_id) == 1
 
 
-def test_remove_article_stops_citing_it_everywhere(fresh_env, tmp_path):
+def test_remove_article_stops_citing_it_everywhere(seeded_copy, tmp_path):
     doc_id = _ingest_ferry(tmp_path)
     assert "412" in ask(FERRY_Q).short_answer
     removed = remove_article(doc_id)
@@ -56,9 +56,9 @@ def test_remove_article_stops_citing_it_everywhere(fresh_env, tmp_path):
     assert len(list_articles()) == 9
 
 
-def test_cli_verbs_and_export_round_trip(fresh_env, tmp_path):
+def test_cli_verbs_and_export_round_trip(seeded_copy, tmp_path):
     doc_id = _ingest_ferry(tmp_path)
-    env = {"NEWSQA_DATA_DIR": str(fresh_env)}
+    env = {"NEWSQA_DATA_DIR": str(seeded_copy)}
     r = run_cli("articles", "--json", env=env)
     assert r.returncode == 0, r.stderr
     listed = {a["doc_id"]: a for a in json.loads(r.stdout)}
@@ -91,38 +91,38 @@ def test_cli_verbs_and_export_round_trip(fresh_env, tmp_path):
         assert again.added == [] and again.updated == [] and len(again.skipped) == 10
     finally:
         os.environ.pop("NEWSQA_SEEDS_DIR")
-        os.environ["NEWSQA_DATA_DIR"] = str(fresh_env)
+        os.environ["NEWSQA_DATA_DIR"] = str(seeded_copy)
         api.reset()
 
 
-def test_export_refuses_other_formats(fresh_env, tmp_path):
+def test_export_refuses_other_formats(seeded_copy, tmp_path):
     with pytest.raises(AssistantError, match=".jsonl"):
         export_articles(tmp_path / "out.csv")
 
 
-def test_an_older_chroma_only_data_dir_migrates_without_losing_articles(fresh_env, tmp_path):
+def test_an_older_chroma_only_data_dir_migrates_without_losing_articles(seeded_copy, tmp_path):
     doc_id = _ingest_ferry(tmp_path)
     hashes = {a.doc_id: a.content_hash for a in list_articles()}
     api.reset()
-    for f in fresh_env.glob("articles.sqlite3*"):
+    for f in seeded_copy.glob("articles.sqlite3*"):
         f.unlink()  # the layout before the article store: articles only in Chroma
     assert {a.doc_id: a.content_hash for a in list_articles()} == hashes
-    assert ArticleStore.open(fresh_env).get(doc_id).text == FERRY["text"]
+    assert ArticleStore.open(seeded_copy).get(doc_id).text == FERRY["text"]
     assert "412" in ask(FERRY_Q).short_answer
 
 
-def test_a_damaged_article_store_is_reported_and_left_untouched(fresh_env):
+def test_a_damaged_article_store_is_reported_and_left_untouched(seeded_copy):
     api.engine().db.close()  # checkpointed and closed: nothing of this process writes to it later
     api.reset()
-    path = fresh_env / "articles.sqlite3"
-    for f in fresh_env.glob("articles.sqlite3-*"):
+    path = seeded_copy / "articles.sqlite3"
+    for f in seeded_copy.glob("articles.sqlite3-*"):
         f.unlink()
     data = bytearray(path.read_bytes())
     data[4096:8192] = b"\xde\xad" * 2048  # a damaged page: the header still says SQLite
     path.write_bytes(bytes(data))
     with pytest.raises(ArticleStoreCorrupt, match="damaged"):
         api.engine()
-    r = run_cli("index", "--rebuild", env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    r = run_cli("index", "--rebuild", env={"NEWSQA_DATA_DIR": str(seeded_copy)})
     assert r.returncode == 1 and "is damaged" in r.stderr and "nothing was overwritten" in r.stderr
     assert "Traceback" not in r.stderr
     assert path.read_bytes() == bytes(data)  # not repaired, replaced or moved
@@ -130,3 +130,14 @@ def test_a_damaged_article_store_is_reported_and_left_untouched(fresh_env):
     with pytest.raises(ArticleStoreCorrupt):
         api.engine()
     assert path.read_bytes() == b"not a database at all" * 300
+
+
+def test_a_bare_relative_date_stored_earlier_is_shown_labelled(seeded_copy):
+    eng = api.engine()
+    saba = next(d for d, a in eng.articles.items() if a["outlet"] == "Saba Yemen")
+    eng.db._conn.execute("UPDATE articles SET date_text = '3 days ago' WHERE doc_id = ?", (saba,))
+    api.reset()
+    assert get_article(saba).date_text == "3 days ago, as printed on the page"
+    assert next(a for a in list_articles() if a.doc_id == saba).date_text == "3 days ago, as printed on the page"
+    a = ask("What did Kim Jong Un affirm, according to Saba?")
+    assert all(c.date == "3 days ago, as printed on the page" for c in a.citations if c.doc_id == saba)

@@ -100,7 +100,7 @@ def test_files_over_the_upload_cap_are_refused_before_reading(tmp_path, monkeypa
     assert MAX_BYTES == 20_000_000
 
 
-def test_ingest_applies_the_upload_cap_setting(fresh_env, tmp_path, monkeypatch):
+def test_ingest_applies_the_upload_cap_setting(seeded_copy, tmp_path, monkeypatch):
     from assistant import api
 
     f = tmp_path / "report.md"
