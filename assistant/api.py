@@ -1,7 +1,10 @@
-"""The Python API: ``ask``, ``get_article``, ``list_articles``, ``ingest``.
+"""The Python API: ``ask``, ``get_article``, ``list_articles``, ``remove_article``,
+``export_articles``, ``ingest``.
 
 The engine is opened on first use and kept for the process; ``reset()`` drops it so a
-changed environment (another data dir, a server address) takes effect.
+changed environment (another data dir, a server address) takes effect. Questions run
+in parallel, each on the snapshot current when it started; writes are serialised by
+the engine and swap in a new snapshot when done.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexEmpty, InvalidQuestion
+from .errors import ArticleNotFound, ExportError, IndexEmpty, InvalidQuestion
 from .models import Answer, Article, ArticleSummary, IngestReport
 from .settings import Settings
 from .text import stem, tokens
@@ -22,12 +25,22 @@ _lock = threading.RLock()
 
 def engine(settings: Settings | None = None, progress=None):
     global _engine
+    current = _engine
+    if current is not None and (settings is None or settings == current.settings):
+        return current
     with _lock:
         if _engine is None or (settings is not None and settings != _engine.settings):
             from .engine import Engine
 
             _engine = Engine(settings or Settings.from_env(), progress)
         return _engine
+
+
+def adopt(eng) -> None:
+    """Make an engine opened by the caller (``index --rebuild``) the process's engine."""
+    global _engine
+    with _lock:
+        _engine = eng
 
 
 def reset() -> None:
@@ -59,22 +72,20 @@ def ask(question: str, history: Any = None) -> Answer:
 
     t0 = time.perf_counter()
     q_text = _check(question, Settings.from_env() if _engine is None else _engine.settings)
-    eng = engine()
-    if not eng.articles:
-        raise IndexEmpty(f"No articles are indexed: {eng.settings.seeds_dir} holds none. "
+    snap = engine().snapshot()  # one snapshot for the whole question: an ingest cannot change it under us
+    if not snap.articles:
+        raise IndexEmpty(f"No articles are indexed: {snap.settings.seeds_dir} holds none. "
                          "Add some with `assistant ingest PATH` (or set NEWSQA_SEEDS_DIR).")
-    with _lock:
-        eng.refresh_if_changed()
-        t1 = time.perf_counter()
-        query, q, expansion = _prepare(eng, q_text, history)
-        if not q.focus or all(f.isdigit() for f in q.focus):
-            answer = decline(eng, q, "the question has no words the articles could match")
-        else:
-            hits = eng.retriever.retrieve(query, lexical_extra=expansion)
-            t2 = time.perf_counter()
-            scored = score_hits(eng, q, hits)
-            answer = compose(eng, q, scored)
-            answer.timings_ms["retrieve"] = round((t2 - t1) * 1000, 2)
+    t1 = time.perf_counter()
+    query, q, expansion = _prepare(snap, q_text, history)
+    if not q.focus or all(f.isdigit() for f in q.focus):
+        answer = decline(snap, q, "the question has no words the articles could match")
+    else:
+        hits = snap.retriever.retrieve(query, lexical_extra=expansion)
+        t2 = time.perf_counter()
+        scored = score_hits(snap, q, hits)
+        answer = compose(snap, q, scored)
+        answer.timings_ms["retrieve"] = round((t2 - t1) * 1000, 2)
     answer.question = q_text
     answer.resolved_question = query if query != q_text else None
     answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
@@ -104,13 +115,12 @@ def _prepare(eng, q_text: str, history: Any):
 def retrieve_articles(question: str, history: Any = None, k: int = 5) -> list[str]:
     """Doc ids ranked by their best sentence, retrieved exactly as ``ask`` retrieves
     (for retrieval recall/MRR in the evals)."""
-    eng = engine()
-    with _lock:
-        query, _, expansion = _prepare(eng, _check(question, eng.settings), history)
-        hits = eng.retriever.retrieve(query, lexical_extra=expansion)
+    snap = engine().snapshot()
+    query, _, expansion = _prepare(snap, _check(question, snap.settings), history)
+    hits = snap.retriever.retrieve(query, lexical_extra=expansion)
     ranked: list[str] = []
     for hit in hits:
-        doc = eng.rows[hit.node_id].doc_id
+        doc = snap.rows[hit.node_id].doc_id
         if doc not in ranked:
             ranked.append(doc)
     return ranked[:k]
@@ -121,20 +131,55 @@ def get_article(doc_id: str) -> Article:
 
 
 def list_articles() -> list[ArticleSummary]:
+    """Every stored article (without its text), ordered by source and title."""
     return engine().summaries()
+
+
+def remove_article(doc_id: str) -> ArticleSummary:
+    """Remove one article from the store and its sentences from the index; answers stop
+    citing it at once. Raises ArticleNotFound for an unknown id."""
+    eng = engine()
+    summary = next((s for s in eng.summaries() if s.doc_id == doc_id), None)
+    if summary is None or not eng.remove([doc_id]):
+        raise ArticleNotFound(f"No article with id {doc_id!r}. List them with `assistant articles`.")
+    return summary
+
+
+def export_articles(path: str | Path) -> int:
+    """Write every stored article to ``path`` as JSON Lines that ``ingest`` reads back
+    unchanged (same ids, same content hashes). Written to a temporary file and renamed,
+    so an interrupted export never leaves half a file. Returns the number of articles."""
+    import json
+    import os
+
+    target = Path(path)
+    if target.suffix.lower() != ".jsonl":
+        raise ExportError(f"Export to a .jsonl file (got {target.name!r}), so that `assistant ingest` can read it back.")
+    articles = engine().stored_articles()
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for a in articles:
+                out.write(json.dumps({"id": a.doc_id, "title": a.title, "outlet": a.outlet, "date": a.date_text,
+                                      "date_iso": a.date_iso, "url": a.url, "source": a.source, "text": a.text},
+                                     ensure_ascii=False) + "\n")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"Cannot write {target}: {exc.strerror or exc}") from exc
+    return len(articles)
 
 
 def ingest(paths: list[str | Path], progress=None) -> IngestReport:
     """Add or update articles from files or folders; bad files are reported, not raised."""
-    with _lock:
-        return engine().ingest([Path(p) for p in paths], progress)
+    return engine().ingest([Path(p) for p in paths], progress)
 
 
 def rebuild_index(progress=None) -> IngestReport:
-    with _lock:
-        return engine().reindex(progress)
+    """Re-split and re-embed every stored article."""
+    return engine().reindex(progress)
 
 
 def restore_articles(articles: list[Article], progress=None) -> IngestReport:
-    with _lock:
-        return engine().restore(articles, progress)
+    """Store and index these articles (unchanged ones are skipped)."""
+    return engine().ingest_articles(articles, progress)

@@ -1,4 +1,4 @@
-"""`assistant ask | index | ingest | eval | ui`.
+"""`assistant ask | ingest | articles | show | remove | export | index | eval | ui`.
 
 Heavy imports happen inside the commands, so `assistant ask` pays only for what the
 query path needs. `eval` and `ui` live in their own packages and register themselves
@@ -17,6 +17,16 @@ EXTERNAL_GROUP = "assistant.commands"
 
 
 def _progress_bar():
+    """A tqdm bar on a terminal; plain "indexed N/M" lines otherwise (logs, tests, pipes)."""
+    if not sys.stderr.isatty():
+        class _Lines:
+            def close(self) -> None:
+                pass
+
+        def line(done: int, total: int, label: str) -> None:
+            print(f"indexed {done}/{total} {label[:60]}", file=sys.stderr, flush=True)
+
+        return _Lines(), line
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="article", file=sys.stderr, leave=False, dynamic_ncols=True)
@@ -30,9 +40,22 @@ def _progress_bar():
     return bar, update
 
 
+def _open_engine():
+    """The engine, with a progress bar for what opening may have to do (index the seeds,
+    rebuild a damaged index from the article store)."""
+    from . import api
+
+    bar, update = _progress_bar()
+    try:
+        return api.engine(None, update)
+    finally:
+        bar.close()
+
+
 def cmd_ask(args) -> int:
     from . import api
 
+    _open_engine()
     answer = api.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -42,63 +65,91 @@ def cmd_ask(args) -> int:
 
 
 def cmd_index(args) -> int:
+    """Re-split and re-embed the stored articles; ``--rebuild`` starts a new index from the
+    article store (an index that cannot be opened is moved aside, never deleted)."""
     from . import api
+    from .engine import Engine
     from .settings import Settings
 
     settings = Settings.from_env()
     bar, update = _progress_bar()
-    saved = []
-    if args.rebuild and not settings.server_mode:
-        saved = _stored_articles(settings)
-        _move_aside(settings.data_dir if settings.data_dir.is_file() else settings.data_dir / "chroma")
     api.reset()
-    eng = api.engine(settings, update)
     if args.rebuild:
-        report = api.restore_articles(saved, update)  # ingested files survive a rebuild
-        if eng.built_from_seeds:
-            report.added[:0] = eng.built_from_seeds.added
-            report.failed[:0] = eng.built_from_seeds.failed
+        eng = Engine(settings, update, rebuild=True)
+        api.adopt(eng)
+        report = eng.built_from_seeds or _stored_report(eng)
+        if eng.moved_aside:
+            print(f"Moved the old index aside to {eng.moved_aside}.", file=sys.stderr)
     else:
+        eng = api.engine(settings, update)
         report = eng.built_from_seeds or api.rebuild_index(update)
     bar.close()
     print(f"Indexed {len(eng.articles)} articles, {len(eng.rows)} sentences ({report.summary()}).")
     return _report_failures(report)
 
 
-def _stored_articles(settings) -> list:
-    """The articles of the index about to be rebuilt, when it can still be read."""
-    from .engine import Engine
+def _stored_report(eng):
+    from .models import IngestReport
 
-    if not (settings.data_dir / "chroma").is_dir():
-        return []
-    try:
-        from vectorstore.client import forget_clients
-        from vectorstore.store import ChromaStore
-
-        store = ChromaStore(settings.data_dir, settings.collection)
-        articles = [Engine.article_from_row(r) for r in store.list_articles(with_text=True)]
-        forget_clients()  # the directory is about to move: the next client must open the new one
-        return articles
-    except Exception as exc:  # a corrupted store is why one rebuilds
-        print(f"The old index cannot be read ({type(exc).__name__}); rebuilding from the seeds only. "
-              "Add your own files again with `assistant ingest PATH`.", file=sys.stderr)
-        return []
+    return IngestReport(skipped=[s.doc_id for s in eng.summaries()])
 
 
-def _move_aside(path) -> None:
-    """Never delete a user's index: a broken one is kept next to the new one."""
-    import time
+def cmd_articles(args) -> int:
+    from . import api
 
-    if path.exists():
-        target = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
-        path.rename(target)
-        print(f"Moved the old index aside to {target}.", file=sys.stderr)
+    articles = api.list_articles()
+    if args.json:
+        print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False, indent=2))
+        return 0
+    for a in articles:
+        date = a.date_iso or a.date_text or "-"
+        print(f"{a.doc_id}\t{date[:24]}\t{a.outlet[:24]}\t{a.title}")
+    print(f"{len(articles)} articles", file=sys.stderr)
+    return 0
+
+
+def cmd_show(args) -> int:
+    from . import api
+
+    a = api.get_article(args.doc_id)
+    if args.json:
+        print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"# {a.title}\n{a.outlet} · {a.date_text or 'no date'}" + (f" ({a.date_iso})" if a.date_iso else ""))
+    print(f"id {a.doc_id} · source {a.source}" + (f" · {a.url}" if a.url else "") + "\n")
+    print(a.text)
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from . import api
+    from .errors import ArticleNotFound
+
+    missing = 0
+    for doc_id in dict.fromkeys(args.doc_ids):
+        try:
+            removed = api.remove_article(doc_id)
+        except ArticleNotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            missing += 1
+            continue
+        print(f"Removed {removed.doc_id}: {removed.title}")
+    return 1 if missing else 0
+
+
+def cmd_export(args) -> int:
+    from . import api
+
+    n = api.export_articles(args.file)
+    print(f"Exported {n} articles to {args.file} (read it back with `assistant ingest {args.file}`).")
+    return 0
 
 
 def cmd_ingest(args) -> int:
     from . import api
 
     bar, update = _progress_bar()
+    api.engine(None, update)  # opening may index the seeds first: show it
     report = api.ingest(args.paths, update)
     bar.close()
     print(f"Ingested: {report.summary()}.")
@@ -127,12 +178,25 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question")
     a.add_argument("--json", action="store_true", help="print the answer as JSON")
     a.set_defaults(func=cmd_ask)
-    i = sub.add_parser("index", help="build or rebuild the index (it is built automatically on first use)")
-    i.add_argument("--rebuild", action="store_true", help="move the Chroma data aside and rebuild from the seeds")
-    i.set_defaults(func=cmd_index)
     g = sub.add_parser("ingest", help="add .txt, .md, .html or .jsonl articles (files or folders)")
     g.add_argument("paths", nargs="+")
     g.set_defaults(func=cmd_ingest)
+    ls = sub.add_parser("articles", help="list the stored articles (id, date, outlet, title)")
+    ls.add_argument("--json", action="store_true", help="print them as JSON")
+    ls.set_defaults(func=cmd_articles)
+    sh = sub.add_parser("show", help="print one article")
+    sh.add_argument("doc_id", metavar="ID")
+    sh.add_argument("--json", action="store_true", help="print it as JSON")
+    sh.set_defaults(func=cmd_show)
+    rm = sub.add_parser("remove", help="remove articles from the store and the index")
+    rm.add_argument("doc_ids", nargs="+", metavar="ID")
+    rm.set_defaults(func=cmd_remove)
+    ex = sub.add_parser("export", help="write every stored article to a .jsonl file that `ingest` reads back")
+    ex.add_argument("file", metavar="FILE.jsonl")
+    ex.set_defaults(func=cmd_export)
+    i = sub.add_parser("index", help="re-split and re-embed the stored articles (built automatically on first use)")
+    i.add_argument("--rebuild", action="store_true", help="start a new index from the article store")
+    i.set_defaults(func=cmd_index)
     sub.add_parser("eval", help="run the eval suite (see `assistant eval --help`)", add_help=False)
     sub.add_parser("ui", help="start the chat UI (see `assistant ui --help`)", add_help=False)
     return p

@@ -1,16 +1,33 @@
-"""The loaded index: Chroma store, embedder, retrievers and the in-memory sentence table.
+"""The loaded corpus: the article store (the truth), the derived index, and the immutable
+snapshot of read-side tables every question runs on.
 
-Opened once per process (``api`` caches it). Opening builds the index from the seeds
-when the store is empty, and the BM25 cache when it is missing or stale.
+Opened once per process (``api`` caches it). Opening:
+
+1. opens the SQLite article store (integrity-checked; a damaged one stops everything);
+2. opens the Chroma index; an embedded index that cannot be opened is moved aside and
+   rebuilt from the article store, with progress;
+3. on a data dir of the older layout (articles only in Chroma) copies them into the
+   article store; on a new one indexes the seeds;
+4. reconciles the index with the store (see ``reconcile``);
+5. builds the first snapshot.
+
+Readers (``ask``) take one ``Snapshot`` reference and use only it: they never wait for
+each other nor for a writer. Writers (ingest, remove, re-index) are serialised by one
+lock and swap in a new snapshot when done.
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .errors import ArticleNotFound
+from .errors import ArticleNotFound, StoreUnavailable
 from .models import Article, ArticleSummary, IngestReport
 from .settings import Settings, apply_offline_env
 
@@ -28,30 +45,169 @@ class SentenceRow:
     entities: tuple[tuple, ...]  # (start, end, label, governor) within the sentence
 
 
+@dataclass(eq=False)
+class Snapshot:
+    """The read-side tables of one corpus version, never changed once built.
+
+    Carries the attribute names the answering code reads from "the engine"
+    (``rows``, ``by_doc``, ``articles``, ``vocab``, ``synonyms``, ``retriever``, ``bm25``,
+    ``settings``, ``embed``, ``store``, ``version``), so a snapshot is what it is given.
+    Only articles that are both stored and fully indexed (their index record carries the
+    stored content hash) are in it, with exactly their current sentences."""
+
+    settings: Settings
+    store: Any  # vectorstore.store.ChromaStore: the dense half of retrieval reads it
+    embed: Any
+    version: str  # the index's corpus version (keys the BM25 and vocabulary caches)
+    generation: int  # the article store's write counter
+    articles: dict[str, dict]
+    by_doc: dict[str, list[SentenceRow]]
+    rows: dict[str, SentenceRow]
+    bm25: Any
+    vocab: Any = None
+    synonyms: Any = None
+    retriever: Any = None
+
+
+def article_dict(s: Any) -> dict:
+    """The dict form of a stored article that the answering code reads. A bare relative
+    date stored before dates were labelled ("3 days ago") is labelled here as ingest now
+    labels it, so no citation passes it off as a date."""
+    from .corpus.article import printed_date
+
+    date_text, stated_iso = printed_date(s.date_text, s.text)
+    return {"doc_id": s.doc_id, "title": s.title, "outlet": s.outlet, "date_text": date_text,
+            "date_iso": s.date_iso or stated_iso or "", "source": s.source, "url": s.url or "",
+            "content_hash": s.content_hash, "text": s.text, "chars": len(s.text), "ingested_at": s.ingested_at}
+
+
 class Engine:
-    def __init__(self, settings: Settings, progress=None):
+    def __init__(self, settings: Settings, progress=None, rebuild: bool = False):
         apply_offline_env()
+        from vectorstore.articles import ArticleStore
         from vectorstore.embedder import MiniLMEmbedding
-        from vectorstore.store import ChromaStore
 
         self.settings = settings
-        self.store = ChromaStore(settings.data_dir, settings.collection, settings.chroma_host, settings.chroma_port)
+        self.db = ArticleStore.open(settings.data_dir)  # first: a damaged store stops everything
         self.embed = MiniLMEmbedding(settings.embed_backend)
+        self._write_lock = threading.RLock()
         self.built_from_seeds: IngestReport | None = None
-        from .ingestion import PIPELINE_VERSION
+        self.moved_aside: Path | None = None
+        self.store = self._open_index(rebuild)
+        with self._write_lock:
+            if self.db.get_meta("initialised") is None:
+                self._initialise(progress)
+            self.reconcile(progress)
+            self._swap()
 
-        hashes = self.store.article_hashes(PIPELINE_VERSION)
-        if self.store.count() == 0 and not hashes:
-            self.built_from_seeds = self.ingest([settings.seeds_dir], progress)
-        elif not all(hashes.values()):  # written by an older pipeline: re-split in place
-            log.warning("re-indexing articles written by an older version of the pipeline")
-            self._reprocess(progress)
-        self._load_tables()
+    # -- opening ------------------------------------------------------------
+    def _open_index(self, rebuild: bool):
+        from vectorstore.store import ChromaStore
 
-    # -- tables -------------------------------------------------------------
-    def _load_tables(self) -> None:
-        """(Re)load what the query path reads. Built in locals and swapped in at the end,
-        so a reader never sees half a table."""
+        s = self.settings
+        for attempt in (1, 2):
+            try:
+                store = ChromaStore(s.data_dir, s.collection, s.chroma_host, s.chroma_port)
+            except StoreUnavailable:
+                # The index is derived: an embedded one that cannot be opened is moved aside
+                # (never deleted) and rebuilt from the store. Not when the store is new: in
+                # the older layout that index may hold the only copy of the articles.
+                fresh = self.db.get_meta("initialised") is None
+                if s.server_mode or attempt == 2 or (fresh and not rebuild):
+                    raise
+                self.moved_aside = move_aside(Path(s.data_dir) / "chroma")
+                log.warning("The index could not be opened; moved it aside to %s and rebuilding it "
+                            "from the article store.", self.moved_aside)
+                continue
+            if rebuild and attempt == 1:
+                store.reset()
+            if rebuild or self.moved_aside:
+                self._drop_caches()
+            return store
+        raise AssertionError("unreachable")
+
+    def _drop_caches(self) -> None:
+        from vectorstore.bm25 import bm25_dir
+
+        shutil.rmtree(bm25_dir(self.settings.data_dir, self.settings.collection), ignore_errors=True)
+        shutil.rmtree(Path(self.settings.data_dir) / "vocab", ignore_errors=True)
+
+    def _initialise(self, progress) -> None:
+        """A new article store: adopt the articles of an older-layout index, or index the seeds."""
+        from .ingestion import ingest_paths
+
+        if not self._migrate():
+            self.built_from_seeds = ingest_paths(self.store, self.db, self.embed, [self.settings.seeds_dir], progress)
+        self.db.set_meta("initialised", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+    def _migrate(self) -> int:
+        """Copy articles that live only in the index (the layout before the article store)
+        into the store, in one transaction. Their text there is what was indexed."""
+        from vectorstore.articles import StoredArticle
+
+        stored = self.db.hashes()
+        rows = [r for r in self.store.list_articles(with_text=True) if r["doc_id"] not in stored and r.get("text")]
+        if not rows:
+            return 0
+        self.db.put_many(StoredArticle(
+            doc_id=r["doc_id"], title=str(r.get("title", "")), outlet=str(r.get("outlet", "")),
+            date_text=str(r.get("date_text", "")), date_iso=r.get("date_iso") or None, url=r.get("url") or None,
+            source=str(r.get("source", "")), content_hash=str(r.get("content_hash", "")), text=r["text"]) for r in rows)
+        log.warning("Moved %d articles from the index into the article store %s.", len(rows), self.db.path)
+        return len(rows)
+
+    def reconcile(self, progress=None) -> bool:
+        """Make the index match the store; True when it had to change anything.
+
+        - a stored article whose index record is missing, older or from another pipeline
+          version is (re-)indexed: this heals a crash between the store and the index;
+        - index rows of articles that are not stored are deleted (they were never cited);
+        - after an interrupted write, sentences of any other revision are swept.
+        Skipped while another live process is writing (its own run finishes the job)."""
+        from .ingestion import reindex_stored, revision
+
+        with self._write_lock:
+            if self._other_writer_alive():
+                return False
+            stored = self.db.hashes()
+            indexed = self.store.article_hashes(_pipeline())
+            orphans = [d for d in indexed if d not in stored]
+            missing = [d for d, h in stored.items() if indexed.get(d) != h]
+            if not (orphans or missing or self.db.index_dirty):
+                return False
+            if missing:
+                log.warning("Indexing %d stored articles missing from the index.", len(missing))
+            self.db.mark_index_dirty(True)
+            self.store.bump_version()
+            if orphans:
+                self.store.delete_articles(orphans)
+            reindex_stored(self.store, self.db, self.embed, missing, progress)
+            current = {d: revision(h) for d, h in stored.items()}
+            stray = [n for n, (d, r) in self.store.sentence_owners().items() if current.get(d) != r]
+            self.store.delete_sentences(stray)
+            self.store.bump_version()
+            self.db.mark_index_dirty(False)
+            return True
+
+    def _other_writer_alive(self) -> bool:
+        raw = self.db.get_meta("index_dirty")
+        try:
+            pid = int(json.loads(raw)["pid"]) if raw else 0
+        except (ValueError, KeyError, TypeError):
+            return False
+        if not pid or pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    # -- snapshots ----------------------------------------------------------
+    def _build_snapshot(self) -> Snapshot:
+        """Read the store and the index into a new snapshot (the caller swaps it in)."""
         from vectorstore.bm25 import load_or_build
 
         from .ingestion import revision
@@ -59,42 +215,80 @@ class Engine:
         from .synonyms import Synonyms
         from .vocabulary import Vocabulary
 
+        generation = self.db.generation()
         version = self.store.version() or self.store.bump_version()
-        bm25 = load_or_build(self.settings.data_dir, self.settings.collection, version, self.store.all_nodes, self.settings.top_k)
-        articles: dict[str, dict] = {a["doc_id"]: a for a in self.store.list_articles(with_text=True)}
-        found: dict[str, list[tuple[str, SentenceRow]]] = {}
+        bm25 = load_or_build(self.settings.data_dir, self.settings.collection, version, self.store.all_nodes,
+                             self.settings.top_k)
+        indexed = self.store.article_hashes(_pipeline())
+        articles = {s.doc_id: article_dict(s) for s in self.db.all() if indexed.get(s.doc_id) == s.content_hash}
+        by_doc: dict[str, list[SentenceRow]] = {}
         for entry in (bm25.corpus if bm25 else []):
             node = json.loads(entry["_node_content"]) if "_node_content" in entry else {"metadata": entry}
             meta = node["metadata"]
             article = articles.get(meta["doc_id"])
-            if article is None or meta.get("content_hash") != article.get("content_hash"):
-                continue  # a sentence of a missing or older article (an interrupted write): never cite it
-            row = SentenceRow(entry["node_id"], meta["doc_id"], int(meta["idx"]), int(meta["start"]), int(meta["end"]),
-                              node.get("text", ""), tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")))
-            found.setdefault(row.doc_id, []).append((meta.get("revision", ""), row))
-        by_doc: dict[str, list[SentenceRow]] = {}
-        for doc_id, revs in found.items():
-            # An interrupted re-index can leave two revisions of one article: keep the newest.
-            current = revision(articles[doc_id]["content_hash"])
-            keep = current if any(r == current for r, _ in revs) else max(r for r, _ in revs)
-            by_doc[doc_id] = sorted((row for r, row in revs if r == keep), key=lambda row: row.idx)
-        self.bm25, self.articles, self.by_doc, self.version = bm25, articles, by_doc, version
-        self.rows = {row.node_id: row for rows in by_doc.values() for row in rows}
-        self.vocab = Vocabulary.build(self)
-        self.retriever = HybridRetriever(self)
-        self.synonyms = Synonyms(self)
+            if article is None or meta.get("revision") != revision(article["content_hash"]):
+                continue  # a sentence of a removed article or of an older revision: never cite it
+            by_doc.setdefault(meta["doc_id"], []).append(SentenceRow(
+                entry["node_id"], meta["doc_id"], int(meta["idx"]), int(meta["start"]), int(meta["end"]),
+                node.get("text", ""), tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]"))))
+        for rows in by_doc.values():
+            rows.sort(key=lambda row: row.idx)
+        snap = Snapshot(settings=self.settings, store=self.store, embed=self.embed, version=version,
+                        generation=generation, articles=articles, by_doc=by_doc,
+                        rows={row.node_id: row for rows in by_doc.values() for row in rows}, bm25=bm25)
+        # Derived tables read the snapshot's own tables, never the engine's.
+        snap.vocab = Vocabulary.build(snap)
+        snap.retriever = HybridRetriever(snap)
+        snap.synonyms = Synonyms(snap)
+        return snap
+
+    def _swap(self) -> None:
+        """Build a new snapshot and make it current in one assignment (readers holding the
+        old one finish on it). The vocabulary vectors are loaded (or computed and cached)
+        here, by the writer: computed lazily, every concurrent reader would compute them."""
+        snap = self._build_snapshot()
+        if snap.rows:
+            _ = snap.synonyms.matrix
+        self._snapshot = snap
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, first reloaded if another process has written since.
+
+        A reader never waits: while a writer of this process holds the lock, the current
+        snapshot is returned as it is (the writer swaps in a new one when it is done)."""
+        snap = self._snapshot
+        if self._write_lock.acquire(blocking=False):
+            try:
+                snap = self._snapshot
+                if self.store.version() != snap.version or self.db.generation() != snap.generation:
+                    self._swap()
+                    snap = self._snapshot
+            finally:
+                self._write_lock.release()
+        return snap
 
     def refresh_if_changed(self) -> None:
-        """Another process (or a server client) may have ingested since we loaded."""
-        if self.store.version() != self.version:
-            self._load_tables()
+        self.snapshot()
+
+    # The answering code and older callers read these off the engine: the current snapshot's.
+    rows = property(lambda self: self._snapshot.rows)
+    by_doc = property(lambda self: self._snapshot.by_doc)
+    articles = property(lambda self: self._snapshot.articles)
+    vocab = property(lambda self: self._snapshot.vocab)
+    synonyms = property(lambda self: self._snapshot.synonyms)
+    retriever = property(lambda self: self._snapshot.retriever)
+    bm25 = property(lambda self: self._snapshot.bm25)
+    version = property(lambda self: self._snapshot.version)
 
     # -- articles -----------------------------------------------------------
     def article(self, doc_id: str) -> Article:
-        row = self.articles.get(doc_id) or self.store.get_article(doc_id)
+        row = self._snapshot.articles.get(doc_id)
         if row is None:
-            raise ArticleNotFound(f"No article with id {doc_id!r}. `assistant ask` cites ids; list them in the UI's Corpus tab.")
-        return self.article_from_row({**row, "doc_id": doc_id})
+            stored = self.db.get(doc_id)
+            row = article_dict(stored) if stored else None
+        if row is None:
+            raise ArticleNotFound(f"No article with id {doc_id!r}. List them with `assistant articles`.")
+        return self.article_from_row(row)
 
     @staticmethod
     def article_from_row(row: dict) -> Article:
@@ -103,47 +297,82 @@ class Engine:
                        url=row.get("url") or None, content_hash=row["content_hash"])
 
     def summaries(self) -> list[ArticleSummary]:
-        out = [ArticleSummary(doc_id=d, title=r["title"], outlet=r["outlet"], date_text=r["date_text"],
-                              date_iso=r.get("date_iso") or None, chars=int(r.get("chars") or len(r["text"])),
-                              source=r["source"]) for d, r in self.articles.items()]
+        """Every stored article (the store, not the snapshot: an article just stored by
+        another process is listed even before this process reloads)."""
+        from .corpus.article import printed_date
+
+        out = [ArticleSummary(doc_id=s.doc_id, title=s.title, outlet=s.outlet, date_text=printed_date(s.date_text, "")[0],
+                              date_iso=s.date_iso or None, chars=chars, source=s.source, ingested_at=s.ingested_at,
+                              content_hash=s.content_hash) for s, chars in self.db.listing()]
         return sorted(out, key=lambda s: (s.source, s.title))
+
+    def stored_articles(self) -> list[Article]:
+        from .ingestion import from_stored
+
+        return [from_stored(s) for s in self.db.all()]
 
     # -- writing ------------------------------------------------------------
     def ingest(self, paths: list[Path], progress=None) -> IngestReport:
         from .ingestion import ingest_paths
 
-        report = ingest_paths(self.store, self.embed, [Path(p) for p in paths], progress)
-        if report.changed and hasattr(self, "version"):
-            self._load_tables()
-        return report
+        with self._write_lock:
+            before = self.store.version()
+            report = ingest_paths(self.store, self.db, self.embed, [Path(p) for p in paths], progress,
+                                  self.settings.max_upload_bytes)
+            if self.store.version() != before:
+                self._swap()
+            return report
 
-    def _reprocess(self, progress=None) -> IngestReport:
-        """Re-split and re-embed every stored article (their text is kept in Chroma).
-        Each article is replaced in place, so an interrupted run loses nothing."""
+    def ingest_articles(self, articles: list[Article], progress=None) -> IngestReport:
         from .ingestion import ingest_articles
 
-        stored = [self.article_from_row(r) for r in self.store.list_articles(with_text=True)]
-        report = IngestReport()
-        ingest_articles(self.store, self.embed, stored, report, progress, force=True)
-        return report
+        with self._write_lock:
+            report = IngestReport()
+            ingest_articles(self.store, self.db, self.embed, articles, report, progress)
+            if report.changed:
+                self._swap()
+            return report
 
-    def restore(self, articles: list[Article], progress=None) -> IngestReport:
-        """Put back articles saved from an index being rebuilt (unchanged ones are skipped)."""
-        from .ingestion import ingest_articles
-
-        report = IngestReport()
-        ingest_articles(self.store, self.embed, articles, report, progress)
-        if report.changed:
-            self._load_tables()
-        return report
+    def remove(self, doc_ids: list[str]) -> list[str]:
+        """Remove articles from the store, then their sentences from the index; returns the
+        ids that were there. A crash in between leaves index rows no snapshot cites and
+        the next open deletes."""
+        with self._write_lock:
+            found = self.db.delete(doc_ids)
+            if found:
+                self.db.mark_index_dirty(True)
+                self.store.bump_version()
+                self.store.delete_articles(found)
+                self.store.bump_version()
+                self.db.mark_index_dirty(False)
+                self._swap()
+            return found
 
     def reindex(self, progress=None) -> IngestReport:
-        """Rebuild sentences, embeddings and BM25 from the stored articles (or the seeds)."""
-        from .ingestion import ingest_paths
+        """Re-split and re-embed every stored article (or index the seeds into an empty store)."""
+        from .ingestion import ingest_paths, reindex_stored
 
-        report = self._reprocess(progress)
-        if not report.changed:  # nothing stored yet
-            report = ingest_paths(self.store, self.embed, [self.settings.seeds_dir], progress)
-        self._load_tables()
-        return report
+        with self._write_lock:
+            report = IngestReport()
+            if not reindex_stored(self.store, self.db, self.embed, None, progress):
+                report = ingest_paths(self.store, self.db, self.embed, [self.settings.seeds_dir], progress)
+            self._swap()
+            return report
 
+
+def _pipeline() -> int:
+    from .ingestion import PIPELINE_VERSION
+
+    return PIPELINE_VERSION
+
+
+def move_aside(path: Path) -> Path | None:
+    """Never delete an index in place: a broken one is kept next to the new one."""
+    from vectorstore.client import forget_clients
+
+    forget_clients()  # a cached client would keep writing to the moved files
+    if not path.exists():
+        return None
+    target = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    path.rename(target)
+    return target

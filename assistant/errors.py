@@ -3,7 +3,7 @@ from vectorstore.errors import StoreUnavailable, UserFacingError
 
 AssistantError = UserFacingError  # one base for every error the CLI and UI show as a message
 
-__all__ = ["AssistantError", "ArticleNotFound", "IndexEmpty", "IngestError", "InvalidQuestion", "StoreUnavailable"]
+__all__ = ["AssistantError", "ArticleNotFound", "ExportError", "IndexEmpty", "IngestError", "InvalidQuestion", "StoreUnavailable"]
 
 
 class InvalidQuestion(AssistantError, ValueError):
@@ -16,6 +16,10 @@ class IndexEmpty(AssistantError):
 
 class IngestError(AssistantError):
     """A file that cannot be read as articles."""
+
+
+class ExportError(AssistantError):
+    """The export file cannot be written (or is not .jsonl)."""
 
 
 class ArticleNotFound(AssistantError, KeyError):

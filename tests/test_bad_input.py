@@ -40,21 +40,34 @@ def test_chroma_server_that_is_down(seeded_env):
     assert "Traceback" not in r.stderr
 
 
-def test_corrupted_data_dir_is_reported_then_rebuilt_without_deleting(fresh_env):
-    api.engine()  # build the index
+BRIDGE_MD = "---\ntitle: Bridge opens\noutlet: Test Wire\n---\nThe Tumen river bridge opened on Friday after 14 months of work.\n"
+BRIDGE_Q = "How many months of work did the Tumen river bridge take?"
+
+
+def test_a_corrupted_index_is_rebuilt_from_the_article_store_without_deleting(fresh_env, tmp_path):
+    (tmp_path / "bridge.md").write_text(BRIDGE_MD)
+    assert api.ingest([tmp_path / "bridge.md"]).added
     api.reset()
-    sqlite = fresh_env / "chroma" / "chroma.sqlite3"
-    sqlite.write_bytes(b"this is not a database" * 100)
+    (fresh_env / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    r = run_cli("ask", BRIDGE_Q, env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    assert r.returncode == 0, r.stderr
+    assert "14 months" in r.stdout and "moved it aside" in r.stderr
+    assert list(fresh_env.glob("chroma.broken-*"))  # the damaged copy is kept
+
+
+def test_an_old_layout_index_that_cannot_be_opened_is_reported_then_rebuilt(fresh_env):
+    """Before the article store, Chroma held the only copy: never moved without being asked."""
+    api.engine()
+    api.reset()
+    for f in fresh_env.glob("articles.sqlite3*"):
+        f.unlink()
+    (fresh_env / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreUnavailable, match="assistant index --rebuild"):
         api.engine()
-    r = run_cli("ask", "How many member states does the ICC have?", env={"NEWSQA_DATA_DIR": str(fresh_env)})
-    assert r.returncode == 1 and "cannot be opened" in r.stderr
     r = run_cli("index", "--rebuild", env={"NEWSQA_DATA_DIR": str(fresh_env)})
     assert r.returncode == 0, r.stderr
     assert "Indexed 9 articles" in r.stdout
-    assert list(fresh_env.glob("chroma.broken-*"))  # the damaged copy is kept
-    r = run_cli("ask", "How many member states does the ICC have?", env={"NEWSQA_DATA_DIR": str(fresh_env)})
-    assert r.returncode == 0 and "124" in r.stdout
+    assert list(fresh_env.glob("chroma.broken-*"))
 
 
 def test_missing_index_is_built_on_first_use(fresh_env):
@@ -63,17 +76,18 @@ def test_missing_index_is_built_on_first_use(fresh_env):
     assert a.answered and (fresh_env / "chroma").exists()
 
 
-def test_rebuild_keeps_ingested_articles(fresh_env, tmp_path):
-    from assistant import api
+def test_rebuild_after_the_index_is_destroyed_keeps_ingested_articles(fresh_env, tmp_path):
+    """The flow of issue 8: ingest, destroy the index, rebuild: the user's article is still answered."""
+    import shutil
 
-    extra = tmp_path / "bridge.jsonl"
-    extra.write_text('{"title": "Bridge opens", "text": "The Tumen river bridge opened on Friday after 14 months of work.", "outlet": "Test Wire"}\n')
-    assert api.ingest([extra]).added
+    (tmp_path / "bridge.md").write_text(BRIDGE_MD)
+    assert api.ingest([tmp_path / "bridge.md"]).added
     api.reset()
+    shutil.rmtree(fresh_env / "chroma")
     r = run_cli("index", "--rebuild", env={"NEWSQA_DATA_DIR": str(fresh_env)})
     assert r.returncode == 0, r.stderr
     assert "Indexed 10 articles" in r.stdout
-    r = run_cli("ask", "How many months of work did the Tumen river bridge take?", env={"NEWSQA_DATA_DIR": str(fresh_env)})
+    r = run_cli("ask", BRIDGE_Q, env={"NEWSQA_DATA_DIR": str(fresh_env)})
     assert r.returncode == 0 and "14 months" in r.stdout
 
 

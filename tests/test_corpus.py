@@ -12,10 +12,12 @@ EXPECTED = [
     ("North Korea launches multiple rockets, Seoul says", "UPI", "SEOUL, June 19 (UPI)"),
     ("North Korea raises capsized warship after failed launch", "UPI", "SEOUL, June 6 (UPI)"),
     ("Kim Jong Un vows to ‘unconditionally support’ Russia’s war against Ukraine", "UPI", "June 4 (UPI)"),
-    ("North Korean: We Support Russia Unconditionally", "Saba Yemen", "3 days ago"),
-    ("Why Putin's top aide Shoigu keeps meeting Kim Jong-un", "Korea Herald", "3 days ago"),
-    ("Top Russian security official holds talks with N.Korea's Kim for second time in two weeks", "The Star", "4 days ago"),
-    ("Top Russian security official holds talks with North Korea's Kim for second time in two weeks", "Straits Times", "4 days ago"),
+    ("North Korean: We Support Russia Unconditionally", "Saba Yemen", "3 days ago, as printed on the page"),
+    ("Why Putin's top aide Shoigu keeps meeting Kim Jong-un", "Korea Herald", "3 days ago, as printed on the page"),
+    ("Top Russian security official holds talks with N.Korea's Kim for second time in two weeks", "The Star",
+     "4 days ago, as printed on the page"),
+    ("Top Russian security official holds talks with North Korea's Kim for second time in two weeks", "Straits Times",
+     "4 days ago, as printed on the page"),
     ("Ex-ICC president urges Ukraine to file ICC case against North Korea", "Yahoo", "19-05-2025"),
 ]
 
@@ -32,7 +34,10 @@ def test_nine_articles_with_title_outlet_and_printed_date(articles):
 
 
 def test_iso_date_only_where_the_text_states_one(articles):
-    assert {a.outlet: a.date_iso for a in articles}["Yahoo"] == "2025-05-19"
+    dates = {a.outlet: a.date_iso for a in articles}
+    assert dates["Yahoo"] == "2025-05-19"
+    # Not a file photo's date ("FILE PHOTO: ... June 4, 2025") nor a treaty's ("on June 19, 2024").
+    assert dates["The Star"] is None and dates["Korea Herald"] is None
     assert all(a.date_iso is None for a in articles if a.outlet != "Yahoo")
     assert iso_date("3 days ago") is None and iso_date("June 30") is None
     assert iso_date("June 19, 2024") == "2024-06-19"
@@ -61,3 +66,18 @@ def test_the_reuters_story_run_twice_is_recognised_as_one(articles):
     assert not same_story(by_outlet["The Star"].text, by_outlet["Korea Herald"].text)
     upi = [a for a in articles if a.outlet == "UPI"]
     assert not same_story(upi[0].text, upi[1].text)
+
+
+@pytest.mark.parametrize("printed, text, expected", [
+    ("3 days ago", "Officials met on June 17, 2025, in Pyongyang.", ("3 days ago, as printed on the page", None)),
+    ("3 days ago", "SEOUL, June 17, 2025 (Reuters) — Officials met.",
+     ("June 17, 2025 (stated in the article; the page printed “3 days ago”)", "2025-06-17")),
+    ("yesterday", "17 June 2025 - The talks began.",
+     ("17 June 2025 (stated in the article; the page printed “yesterday”)", "2025-06-17")),
+    ("19-05-2025", "Anything.", ("19-05-2025", None)),
+    ("3 days ago, as printed on the page", "Anything.", ("3 days ago, as printed on the page", None)),
+])
+def test_relative_dates_are_labelled_and_a_dateline_date_preferred(printed, text, expected):
+    from assistant.corpus.article import printed_date
+
+    assert printed_date(printed, text) == expected

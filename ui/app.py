@@ -14,12 +14,21 @@ from ui.launch import SCROLL_TO_MARK_JS, cli, launch
 
 __all__ = ["build_app", "cli", "launch"]
 
-ENGINE = "newsqa-engine"  # one concurrency group: chat, API and ingest never run the engine at once
+# Questions run in parallel (each on an immutable snapshot of the engine's tables);
+# writes (upload, remove) run one at a time in their own group and never block questions.
+READERS = "newsqa-readers"
+WRITERS = "newsqa-writers"
+READER_CONCURRENCY = 4  # ask() is mostly Python: more threads than cores only add GIL contention
 
 
 def _private(**kwargs: object) -> dict:
-    """Event options for UI-only events: not part of the client API."""
-    return {"api_visibility": "private", "concurrency_id": ENGINE, **kwargs}
+    """Event options for UI-only reading events: not part of the client API."""
+    return {"api_visibility": "private", "concurrency_id": READERS, "concurrency_limit": READER_CONCURRENCY, **kwargs}
+
+
+def _private_write(**kwargs: object) -> dict:
+    """UI-only events that change the corpus: one at a time."""
+    return {"api_visibility": "private", "concurrency_id": WRITERS, "concurrency_limit": 1, **kwargs}
 
 
 def _setter(text: str):
@@ -90,16 +99,26 @@ def build_app() -> gr.Blocks:
         clear_btn.click(chat.clear, None, [chatbot, pairs, citations, sources, panel], **_private())
         sources.input(chat.open_citation, [sources, citations], panel, **_private())
 
-        corpus.table.select(corpus_tab.open_row, [corpus.doc_ids], panel, **_private())
+        corpus.table.select(corpus_tab.open_row, [corpus.doc_ids], [panel, corpus.selected, corpus.remove_btn],
+                            **_private())
         corpus.upload.upload(
             corpus_tab.ingest_files,
             [corpus.upload],
             [corpus.report, corpus.table, corpus.doc_ids],
-            **_private(show_progress="full"),
+            **_private_write(show_progress="full"),
+        )
+        corpus.remove_btn.click(corpus_tab.ask_to_remove, [corpus.selected], [corpus.confirm_box, corpus.confirm_text],
+                                **_private())
+        corpus.cancel_btn.click(corpus_tab.cancel_remove, None, corpus.confirm_box, **_private())
+        corpus.confirm_btn.click(
+            corpus_tab.confirm_remove,
+            [corpus.selected],
+            [corpus.report, corpus.table, corpus.doc_ids, corpus.confirm_box, corpus.selected, corpus.remove_btn, panel],
+            **_private_write(),
         )
         app.load(corpus_tab.refresh, None, [corpus.table, corpus.doc_ids], **_private())
 
-        gr.api(chat.api_ask, api_name="ask", concurrency_id=ENGINE)
+        gr.api(chat.api_ask, api_name="ask", concurrency_id=READERS, concurrency_limit=READER_CONCURRENCY)
     return app
 
 

@@ -1,9 +1,10 @@
-"""The Corpus tab: what the assistant can quote from, and adding to it.
+"""The Corpus tab: what the assistant can quote from, adding to it, removing from it.
 
 The table lists every article; selecting a row opens it in the same article
 panel as the chat's sources.  Uploading files runs ``assistant.ingest`` with a
 progress bar and reports, per file, what was added and what could not be read,
-so a bad file is never silently dropped.
+so a bad file is never silently dropped.  Removing the selected article asks for
+confirmation first, naming it; only then is it deleted from the store and index.
 """
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ class CorpusTab:
     doc_ids: gr.State
     upload: gr.File
     report: gr.Markdown
+    selected: gr.State  # doc_id of the row last opened, or None
+    remove_btn: gr.Button
+    confirm_box: gr.Group
+    confirm_text: gr.Markdown
+    confirm_btn: gr.Button
+    cancel_btn: gr.Button
 
 
 def _size(chars: int) -> str:
@@ -48,12 +55,52 @@ def refresh() -> tuple[list[list[str]], list[str]]:
     return article_rows()
 
 
-def open_row(doc_ids: list[str] | None, evt: gr.SelectData) -> str:
-    """Show the article of the selected table row in the article panel."""
+def open_row(doc_ids: list[str] | None, evt: gr.SelectData) -> tuple[str, str | None, dict]:
+    """Show the selected row's article; remember it as the one "Remove" would remove."""
     row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
     if not doc_ids or row is None or not 0 <= int(row) < len(doc_ids):
-        return render.PANEL_PLACEHOLDER
-    return show_article(doc_ids[int(row)])
+        return render.PANEL_PLACEHOLDER, None, gr.update(interactive=False)
+    doc_id = doc_ids[int(row)]
+    return show_article(doc_id), doc_id, gr.update(interactive=True)
+
+
+def ask_to_remove(doc_id: str | None) -> tuple[dict, str]:
+    """First step of removing: show the confirmation, naming the article."""
+    from assistant import get_article
+    from assistant.errors import AssistantError
+
+    if not doc_id:
+        return gr.update(visible=False), ""
+    try:
+        article = get_article(doc_id)
+    except AssistantError as exc:
+        return gr.update(visible=True), f"❌ {render.md_literal(str(exc))}"
+    return gr.update(visible=True), (
+        f"**Remove “{render.md_literal(article.title)}”** ({render.md_literal(article.outlet)})? "
+        "It is deleted from the article store and the index, and answers stop quoting it. "
+        "To keep a copy, run `assistant export FILE.jsonl` first.")
+
+
+def confirm_remove(doc_id: str | None) -> tuple[str, list[list[str]], list[str], dict, None, dict, str]:
+    """Second step: remove it. Returns (report, table rows, doc_ids, hidden confirmation,
+    no selection, disabled remove button, emptied article panel)."""
+    from assistant import remove_article
+    from assistant.errors import AssistantError
+
+    if not doc_id:
+        message = "Select an article in the table first."
+    else:
+        try:
+            removed = remove_article(doc_id)
+            message = f"**Removed:** {render.md_literal(removed.title)}"
+        except AssistantError as exc:
+            message = f"❌ {render.md_literal(str(exc))}"
+    return (message, *article_rows(), gr.update(visible=False), None, gr.update(interactive=False),
+            render.PANEL_PLACEHOLDER)
+
+
+def cancel_remove() -> dict:
+    return gr.update(visible=False)
 
 
 def _name(path: str) -> str:
@@ -105,7 +152,8 @@ def build() -> CorpusTab:
     """Lay out the tab (inside a ``gr.Tab`` context); events are wired by the caller."""
     gr.Markdown(
         "Every article the assistant can quote from. Select a row to read it in the panel "
-        "on the right. Add articles as `.txt`, `.md`, `.html` or `.jsonl` files."
+        "on the right, and remove it with the button below the table. Add articles as `.txt`, "
+        "`.md`, `.html` or `.jsonl` files."
     )
     table = gr.Dataframe(
         headers=HEADERS,
@@ -125,4 +173,14 @@ def build() -> CorpusTab:
         elem_id="newsqa-upload",
     )
     report = gr.Markdown(elem_id="newsqa-ingest-report")
-    return CorpusTab(table=table, doc_ids=doc_ids, upload=upload, report=report)
+    selected = gr.State(None)
+    remove_btn = gr.Button("Remove selected article…", variant="secondary", size="sm", interactive=False,
+                           elem_id="newsqa-remove")
+    with gr.Group(visible=False, elem_id="newsqa-remove-confirm") as confirm_box:
+        confirm_text = gr.Markdown()
+        with gr.Row():
+            confirm_btn = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="newsqa-remove-yes")
+            cancel_btn = gr.Button("Cancel", size="sm", elem_id="newsqa-remove-cancel")
+    return CorpusTab(table=table, doc_ids=doc_ids, upload=upload, report=report, selected=selected,
+                     remove_btn=remove_btn, confirm_box=confirm_box, confirm_text=confirm_text,
+                     confirm_btn=confirm_btn, cancel_btn=cancel_btn)

@@ -69,7 +69,7 @@ def launch(
     quiet: bool = False,
 ) -> Any:
     """Queue and launch ``app`` with the project's theme and safe defaults."""
-    app.queue(default_concurrency_limit=1)
+    app.queue(default_concurrency_limit=1)  # events name their own limits (ui.app: readers run in parallel)
     return app.launch(
         server_name=host,
         server_port=port,
@@ -81,8 +81,15 @@ def launch(
         show_error=True,
         theme=THEME,
         css=CSS,
-        max_file_size="20mb",
+        max_file_size=_max_upload_bytes(),
     )
+
+
+def _max_upload_bytes() -> int:
+    """The upload cap (NEWSQA_MAX_UPLOAD_BYTES): Gradio refuses bigger files before they are stored."""
+    from assistant.settings import Settings
+
+    return Settings.from_env().max_upload_bytes
 
 
 def parse_auth(text: str | None) -> tuple[str, str] | None:

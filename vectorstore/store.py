@@ -73,8 +73,39 @@ class ChromaStore:
         return rows
 
     def upsert_article(self, doc_id: str, text: str, metadata: dict, embedding: np.ndarray) -> None:
-        meta = {k: ("" if v is None else v) for k, v in metadata.items()}
-        self._call(self.articles.upsert, ids=[doc_id], documents=[text], metadatas=[meta], embeddings=[embedding.tolist()])
+        self.upsert_articles([(doc_id, text, metadata, embedding)])
+
+    def upsert_articles(self, records: list[tuple[str, str, dict, np.ndarray]]) -> None:
+        """(doc_id, text, metadata, centroid) per article, written in large chunks."""
+        step = self._batch_size()
+        for i in range(0, len(records), step):
+            chunk = records[i:i + step]
+            self._call(self.articles.upsert, ids=[r[0] for r in chunk], documents=[r[1] for r in chunk],
+                       metadatas=[{k: ("" if v is None else v) for k, v in r[2].items()} for r in chunk],
+                       embeddings=[np.asarray(r[3]).tolist() for r in chunk])
+
+    def delete_articles(self, doc_ids: list[str]) -> None:
+        """An article's index record and all its sentences (the sentences first: a record
+        without sentences is re-indexed on open, sentences without a record are not cited)."""
+        step = self._batch_size()
+        for i in range(0, len(doc_ids), step):
+            chunk = doc_ids[i:i + step]
+            self._call(self.sentences.delete, where={"doc_id": {"$in": chunk}} if len(chunk) > 1 else {"doc_id": chunk[0]})
+            self._call(self.articles.delete, ids=chunk)
+
+    def reset(self) -> None:
+        """Drop both collections and start empty (a rebuild from the article store)."""
+        for coll in (self.articles, self.sentences):
+            self._call(self.client.delete_collection, coll.name)
+        self.articles = self._call(self.client.get_or_create_collection, f"{self.name}_articles", metadata=SPACE)
+        self.sentences = self._call(self.client.get_or_create_collection, f"{self.name}_sentences", metadata=SPACE)
+        self._vector_store = None
+
+    def _batch_size(self) -> int:
+        try:
+            return max(100, min(5000, int(self.client.get_max_batch_size())))
+        except Exception:
+            return 1000
 
     # -- sentences ---------------------------------------------------------
     def add_nodes(self, nodes: list) -> None:
@@ -83,8 +114,9 @@ class ChromaStore:
         from llama_index.core.schema import MetadataMode
         from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
-        for i in range(0, len(nodes), 1000):
-            chunk = nodes[i:i + 1000]
+        step = self._batch_size()
+        for i in range(0, len(nodes), step):
+            chunk = nodes[i:i + step]
             metadatas = []
             for node in chunk:
                 meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
@@ -95,6 +127,29 @@ class ChromaStore:
     def delete_stale_sentences(self, doc_id: str, keep_revision: str) -> None:
         """Drop a document's sentences from older revisions (written before, deleted after)."""
         self._call(self.sentences.delete, where={"$and": [{"doc_id": doc_id}, {"revision": {"$ne": keep_revision}}]})
+
+    def delete_stale_sentences_of(self, keep: dict[str, str]) -> None:
+        """``delete_stale_sentences`` for many documents (doc_id -> revision to keep) in one
+        call. Revisions carry the content hash, so another document's current revision
+        never matches by accident (and the snapshot ignores any row whose revision is not
+        its article's)."""
+        if not keep:
+            return
+        docs, revs = sorted(keep), sorted(set(keep.values()))
+        self._call(self.sentences.delete, where={"$and": [
+            {"doc_id": {"$in": docs}} if len(docs) > 1 else {"doc_id": docs[0]},
+            {"revision": {"$nin": revs}} if len(revs) > 1 else {"revision": {"$ne": revs[0]}}]})
+
+    def sentence_owners(self) -> dict[str, tuple[str, str]]:
+        """node id -> (doc_id, revision) of every stored sentence (metadata only)."""
+        got = self._call(self.sentences.get, include=["metadatas"])
+        return {i: (str((m or {}).get("doc_id", "")), str((m or {}).get("revision", "")))
+                for i, m in zip(got["ids"], got["metadatas"])}
+
+    def delete_sentences(self, node_ids: list[str]) -> None:
+        step = self._batch_size()
+        for i in range(0, len(node_ids), step):
+            self._call(self.sentences.delete, ids=node_ids[i:i + step])
 
     def all_nodes(self) -> list:
         """Every sentence node, in a stable order (for the BM25 index and the sentence table)."""

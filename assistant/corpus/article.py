@@ -42,6 +42,53 @@ def iso_date(text: str | None) -> str | None:
     return None
 
 
+RELATIVE = re.compile(r"^\s*(?:\d+|an?|one)\s+(?:minute|hour|day|week|month|year)s?\s+ago\s*$"
+                      r"|^\s*(?:yesterday|today|just now|last (?:week|month|year|night))\s*$", re.I)
+FULL_DATES = [
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), lambda m: (int(m[1]), int(m[2]), int(m[3]))),
+    (re.compile(r"\b([A-Z][a-z]+)\.? (\d{1,2}),? (\d{4})\b"), lambda m: (int(m[3]), MONTHS.get(m[1].lower(), 0), int(m[2]))),
+    (re.compile(r"\b(\d{1,2}) ([A-Z][a-z]+),? (\d{4})\b"), lambda m: (int(m[3]), MONTHS.get(m[2].lower(), 0), int(m[1]))),
+]
+
+
+def is_relative(date_text: str) -> bool:
+    """'3 days ago', 'yesterday': true only on the day the page was printed."""
+    return bool(RELATIVE.match(date_text or ""))
+
+
+# Where an article states its own date: a dateline at the start ("SEOUL, June 17, 2025
+# (Reuters) —", "17 June 2025 -"). A date further in is as likely a file photo's or a
+# treaty's ("... signed on June 19, 2024") as the news's own, so it is never taken.
+DATELINE_LEAD = re.compile(r"^\W{0,3}(?:[A-Z][A-Za-z .'’-]{1,40},\s*)?(?P<date>[^()—–:]{6,24}?)\s*(?:\(|[—–-]\s|:)")
+
+
+def stated_date(text: str) -> tuple[str, str] | None:
+    """The full date (day, month and year) of the article's dateline: (as written, ISO)."""
+    m = DATELINE_LEAD.match(text[:160])
+    if not m:
+        return None
+    for pattern, parts in FULL_DATES:
+        d = pattern.fullmatch(m["date"].strip().rstrip(","))
+        if d:
+            y, mo, day = parts(d)
+            iso = _safe(y, mo, day) if mo else None
+            if iso:
+                return d.group(), iso
+    return None
+
+
+def printed_date(date_text: str, text: str) -> tuple[str, str | None]:
+    """(date_text, date_iso) to store. A relative date is never passed off as a date: it is
+    labelled as what the page printed, and a full date stated in the article is preferred."""
+    if not is_relative(date_text):
+        return date_text, None
+    when = date_text.strip()
+    stated = stated_date(text)
+    if stated:
+        return f"{stated[0]} (stated in the article; the page printed “{when}”)", stated[1]
+    return f"{when}, as printed on the page", None
+
+
 def _safe(y: int, mo: int, d: int) -> str | None:
     try:
         return date(y, mo, d).isoformat()
@@ -49,15 +96,21 @@ def _safe(y: int, mo: int, d: int) -> str | None:
         return None
 
 
+DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 def make_article(*, title: str, outlet: str, date_text: str, text: str, source: str,
-                 url: str | None = None, date_iso: str | None = None) -> Article:
+                 url: str | None = None, date_iso: str | None = None, doc_id: str | None = None) -> Article:
+    """``doc_id``: keep an id given by an export (so it round-trips through ingest)."""
     title = re.sub(r"\s+", " ", title).strip()
     # No outlet: the file stands in for it, so two outlet-less files with one title stay apart.
     id_owner = outlet.strip() or source.split("#")[0]
     outlet = outlet.strip() or "unknown outlet"
+    date_text, stated_iso = printed_date(date_text, text)
+    date_iso = date_iso or stated_iso
     digest = hashlib.sha256("\x1f".join([title, outlet, date_text, text]).encode()).hexdigest()
     return Article(
-        doc_id=stable_id(id_owner, title), title=title, outlet=outlet, date_text=date_text.strip(),
+        doc_id=doc_id or stable_id(id_owner, title), title=title, outlet=outlet, date_text=date_text.strip(),
         date_iso=date_iso or iso_date(date_text), text=text, source=source, url=url or None,
         content_hash=digest[:16],
     )

@@ -8,18 +8,21 @@ from ..models import Article
 from . import formats, seedpages
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
-MAX_BYTES = 50_000_000
+MAX_BYTES = 20_000_000  # the default of Settings.max_upload_bytes
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, max_bytes: int | None = None) -> str:
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     try:
+        size = path.stat().st_size
+        if size > limit:  # checked before reading: a huge file is never loaded
+            raise IngestError(f"{_megabytes(size)} is over the {_megabytes(limit)} limit for one file "
+                              "(NEWSQA_MAX_UPLOAD_BYTES); split it into smaller files")
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read ({exc.strerror or exc})") from exc
     if not data.strip():
         raise IngestError("the file is empty")
-    if len(data) > MAX_BYTES:
-        raise IngestError(f"{len(data) // 1_000_000} MB is too large for one article file")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark
         try:
             return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
@@ -41,12 +44,18 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_path(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:
-    """Articles in one file, and (place, reason) for what failed inside it."""
+def _megabytes(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n / 1000:.1f} kB"
+
+
+def read_path(path: Path, max_bytes: int | None = None) -> tuple[list[Article], list[tuple[str, str]]]:
+    """Articles in one file, and (place, reason) for what failed inside it.
+
+    The file name only labels the articles (``source``); it is never used to build a path."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise IngestError(f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
-    text = read_text(path)
+    text = read_text(path, max_bytes)
     source, title = path.name, formats.title_from_path(path)
     if suffix == ".jsonl":
         return formats.parse_jsonl(text, source)
@@ -80,7 +89,7 @@ def expand(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, failed
 
 
-def read_paths(paths: list[Path]) -> tuple[list[Article], list[tuple[str, str]]]:
+def read_paths(paths: list[Path], max_bytes: int | None = None) -> tuple[list[Article], list[tuple[str, str]]]:
     articles: list[Article] = []
     files, failed = expand(paths)
     for f in files:
@@ -88,7 +97,7 @@ def read_paths(paths: list[Path]) -> tuple[list[Article], list[tuple[str, str]]]
             failed.append((str(f), "no such file or folder"))
             continue
         try:
-            got, bad = read_path(f)
+            got, bad = read_path(f, max_bytes)
         except IngestError as exc:
             failed.append((str(f), str(exc)))
             continue

@@ -34,8 +34,8 @@ class QuestionRows:
 
 @contextmanager
 def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
-    """An engine over the SQuAD articles in ``data_dir`` (indexed on first use), with the
-    environment restored afterwards."""
+    """A snapshot of the engine over the SQuAD articles in ``data_dir`` (indexed on first
+    use), with the environment restored afterwards."""
     from assistant import api
 
     keys = ("NEWSQA_DATA_DIR", "NEWSQA_SEEDS_DIR", "NEWSQA_CHROMA_HOST", "NEWSQA_ANSWER_MODEL")
@@ -46,7 +46,7 @@ def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
     os.environ.pop("NEWSQA_CHROMA_HOST", None)
     api.reset()
     try:
-        yield api.engine(progress=progress)
+        yield api.engine(progress=progress).snapshot()
     finally:
         for k, v in saved.items():
             if v is None:
