@@ -38,12 +38,13 @@ def compose(engine: Engine, q: Question, scored: list[Scored]) -> Answer:
     raw = model.raw(X)
     cands = _grouped(spans, raw)
     top = cands[0]
-    confidence = model.confidence(X, raw, int(raw.argmax()))
+    share = engine.settings.answerable_share
+    confidence = model.confidence(X, raw, int(raw.argmax()), share)
     if confidence < model.decline_below:
         return decline(engine, q, f"no passage answers it with enough confidence ({confidence:.0%}, "
                                   f"answering from {model.decline_below:.0%})", confidence)
     # A rival value must be an answer the model would give too, were it the best.
-    confident = [c for c in cands[1:] if model.confidence(X, raw, c.best_index) >= model.decline_below]
+    confident = [c for c in cands[1:] if model.confidence(X, raw, c.best_index, share) >= model.decline_below]
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]

@@ -1,7 +1,7 @@
-"""`assistant ask | ingest | articles | show | remove | export | index | eval | ui`.
+"""`assistant ask | ingest | articles | show | remove | export | index | eval | ui | train`.
 
 Heavy imports happen inside the commands, so `assistant ask` pays only for what the
-query path needs. `eval` and `ui` live in their own packages and register themselves
+query path needs. `eval`, `ui` and `train` live in their own packages and register themselves
 as entry points: the assistant package never imports them.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from .settings import apply_offline_env
 
 EXTERNAL_GROUP = "assistant.commands"
+EXTERNAL_COMMANDS = ("eval", "ui", "train")
 
 
 def _progress_bar():
@@ -199,13 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_index)
     sub.add_parser("eval", help="run the eval suite (see `assistant eval --help`)", add_help=False)
     sub.add_parser("ui", help="start the chat UI (see `assistant ui --help`)", add_help=False)
+    sub.add_parser("train", help="refit the answer model on the SQuAD folds (see `assistant train --help`)", add_help=False)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("eval", "ui"):
+    if argv and argv[0] in EXTERNAL_COMMANDS:
         command = _external(argv[0])
         if command is None:
             print(f"error: the `{argv[0]}` command is not installed (pip install -e .)", file=sys.stderr)

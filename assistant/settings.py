@@ -42,6 +42,10 @@ class Settings:
     max_quotes: int = 3
     # The learned answer model (JSON written by `assistant train`); unset: the packaged one.
     answer_model: Path | None = None
+    # Share of the questions asked that the articles answer. The answer model learned from
+    # SQuAD 2.0, written half unanswerable on purpose; readers asking about what they read
+    # mostly ask answerable questions. Its confidence is shifted to this prior.
+    answerable_share: float = 0.8
     # Largest file `ingest` and the UI's upload accept (checked before reading it).
     max_upload_bytes: int = 20_000_000
 
@@ -71,6 +75,8 @@ class Settings:
                     kwargs[f.name] = raw or None
             except ValueError as exc:
                 raise UserFacingError(f"{PREFIX}{f.name.upper()}={raw!r} is not a valid {type(default).__name__}.") from exc
+        if not 0.0 < kwargs.get("answerable_share", 0.5) < 1.0:
+            raise UserFacingError(f"{PREFIX}ANSWERABLE_SHARE must be between 0 and 1 (exclusive), not {kwargs['answerable_share']}.")
         if kwargs.get("embed_backend", "onnx") not in ("onnx", "torch"):
             raise UserFacingError(f"{PREFIX}EMBED_BACKEND must be 'onnx' or 'torch', not {kwargs['embed_backend']!r}.")
         return cls(**kwargs)

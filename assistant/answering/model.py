@@ -37,6 +37,7 @@ class AnswerModel:
     bias: float
     decline_below: float  # answer only when that probability reaches this
     card: dict = field(default_factory=dict)
+    answerable_share: float = 0.5  # share of answerable questions in the training data
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Sigmoid of the summed leaf values: a ranking score, not yet a probability."""
@@ -53,10 +54,18 @@ class AnswerModel:
         margin = self.value[node].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-margin))
 
-    def confidence(self, X: np.ndarray, raw: np.ndarray, i: int) -> float:
-        """Calibrated probability that span ``i`` answers the question."""
+    def confidence(self, X: np.ndarray, raw: np.ndarray, i: int, answerable_share: float | None = None) -> float:
+        """Calibrated probability that span ``i`` answers the question.
+
+        ``answerable_share``: the share of answerable questions where the model is used.
+        The training data were written half unanswerable on purpose; where most questions
+        are answerable, the odds are shifted by the ratio of the two priors (the standard
+        correction for a change of class prior)."""
         z = (answer_features(X, raw, i) - self.mean) / self.scale
-        return float(1.0 / (1.0 + np.exp(-(z @ self.weights + self.bias))))
+        logit = float(z @ self.weights + self.bias)
+        if answerable_share is not None:
+            logit += _log_odds(answerable_share) - _log_odds(self.answerable_share)
+        return 1.0 / (1.0 + float(np.exp(-logit)))
 
     # -- (de)serialisation --------------------------------------------------
     def to_json(self) -> dict:
@@ -65,7 +74,7 @@ class AnswerModel:
                 "depth": self.depth, "answer_features": ANSWER_NAMES,
                 "calibration": {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist(),
                                 "bias": self.bias},
-                "decline_below": self.decline_below, "card": self.card}
+                "decline_below": self.decline_below, "answerable_share": self.answerable_share, "card": self.card}
 
     @classmethod
     def from_json(cls, d: dict) -> AnswerModel:
@@ -76,7 +85,13 @@ class AnswerModel:
                    np.asarray(t["left"], np.int32), np.asarray(t["right"], np.int32),
                    np.asarray(t["value"], np.float64), np.asarray(t["roots"], np.int32), int(d["depth"]),
                    *(np.asarray(d["calibration"][k], np.float64) for k in ("mean", "scale", "weights")),
-                   float(d["calibration"]["bias"]), float(d["decline_below"]), d.get("card", {}))
+                   float(d["calibration"]["bias"]), float(d["decline_below"]), d.get("card", {}),
+                   float(d.get("answerable_share", 0.5)))
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))
 
 
 def flatten_lightgbm(dump: dict) -> tuple[dict[str, np.ndarray], int]:

@@ -129,8 +129,9 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict) -> AnswerModel:
     threshold = choose_threshold(conf, picks)
     card = {**card, "decline_below": round(threshold, 4),
             "calibration_overall_f1": round(overall_f1(conf, picks, threshold), 4)}
+    share = float(np.mean([p.answerable for p in picks]))
     return AnswerModel(**fitted.trees, depth=fitted.depth, mean=cal.mean, scale=cal.scale, weights=cal.weights,
-                       bias=cal.bias, decline_below=threshold, card=card)
+                       bias=cal.bias, decline_below=threshold, card=card, answerable_share=share)
 
 
 def cross_fitted(table: list[QuestionRows], folds: list[int]) -> tuple[Fitted, list[TopPick]]:
