@@ -2,7 +2,7 @@
 VENV  := .venv
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test eval train bench browser install
+.PHONY: run test eval train bench bench-scale browser install
 
 install: $(STAMP)
 
@@ -27,6 +27,13 @@ train: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py
+
+# Cost against corpus size (1k, 10k, 100k sentences; embedded and `chroma run`) plus ingest
+# against plain llama-index: long (1k + 10k took 30 min on 2 shared cores; 100k is spaCy-bound,
+# over an hour). Not part of `make test`. SIZES=1000,10000 for the shorter run.
+SIZES ?= 1000,10000,100000
+bench-scale: $(STAMP)
+	$(VENV)/bin/python benchmarks/scale.py --sizes $(SIZES)
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
 browser:
