@@ -225,6 +225,25 @@ def _merge_names(cands: list[Candidate]) -> list[Candidate]:
     return kept
 
 
+def merge_forms(cands: list[Candidate]) -> list[Candidate]:
+    """One answer in several forms ('Shoigu' / 'Sergei Shoigu'; 'June 2024' / 'June 19, 2024'):
+    the fullest form names it, with every form's support and the best form's score.
+    Unlike ``_merge_names`` it never reorders: scores are the answer model's."""
+    kept: list[Candidate] = []
+    for c in cands:  # best first
+        host = next((k for k in kept if k.label == c.label and (
+            k.key.endswith(" " + c.key) or c.key.endswith(" " + k.key)
+            or (c.label == "DATE" and _dated(k) and _dated(c) and compatible(k, c)))), None)
+        if host is None:
+            kept.append(c)
+            continue
+        if (len(re.findall(r"\d+", c.key)), len(c.key)) > (len(re.findall(r"\d+", host.key)), len(host.key)):
+            host.value, host.key = c.value, c.key
+        host.support += c.support
+        host.mention_scores += c.mention_scores
+    return kept
+
+
 def _dated(c: Candidate) -> bool:
     return bool(MONTH.search(c.key)) and " and " not in c.key
 

@@ -353,3 +353,24 @@ def test_suite_meets_the_floors(seeded_env, tmp_path):
     failing = "\n".join(f"{r.case_id} [{r.kind}]: {', '.join(r.causes)}" for r in run.ours.results
                         if r.causes and r.causes != ["retrieval-miss@5"])
     assert not below, f"below the floor {FLOORS}: {below}\nsee {paths['report']}\n{failing}"
+
+
+@pytest.mark.slow
+def test_unseen_prose_meets_its_floors(tmp_path):
+    """SQuAD 2.0 articles nobody tuned for, through ask(), each fold answered by the model
+    trained without it. CI asks a fixed subset (every n-th question, 100 per fold); the
+    report's figures come from all 2,805 questions."""
+    from evals.floors import UNSEEN_FLOORS
+    from evals.unseen.report import check, write
+    from evals.unseen.suite import run_unseen
+
+    run = run_unseen(per_fold=CI_UNSEEN_PER_FOLD, baseline=False, progress=False)
+    paths = write(run, tmp_path)
+    assert paths["curve"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert run.ours.questions == 4 * CI_UNSEEN_PER_FOLD
+    assert run.always_decline.overall_f1 == pytest.approx(100 * (1 - run.ours.answerable / run.ours.questions))
+    below = {k: round(getattr(run.ours, k), 1) for k, ok in check(run.ours).items() if ok is False}
+    assert not below, f"unseen prose below the floor {UNSEEN_FLOORS}: {below}"
+
+
+CI_UNSEEN_PER_FOLD = 100

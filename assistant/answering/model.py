@@ -31,6 +31,10 @@ class AnswerModel:
     roots: np.ndarray  # root node of each tree
     depth: int
     # Logistic regression over ``answer_features`` (standardised): P(the span is right).
+    # Each feature is first clipped to the range it had in training: a regression must not
+    # extrapolate (a fact three news reports repeat is off the scale of an encyclopaedia).
+    lo: np.ndarray
+    hi: np.ndarray
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
@@ -61,7 +65,7 @@ class AnswerModel:
         The training data were written half unanswerable on purpose; where most questions
         are answerable, the odds are shifted by the ratio of the two priors (the standard
         correction for a change of class prior)."""
-        z = (answer_features(X, raw, i) - self.mean) / self.scale
+        z = (np.clip(answer_features(X, raw, i), self.lo, self.hi) - self.mean) / self.scale
         logit = float(z @ self.weights + self.bias)
         if answerable_share is not None:
             logit += _log_odds(answerable_share) - _log_odds(self.answerable_share)
@@ -72,7 +76,7 @@ class AnswerModel:
         return {"features": NAMES, "trees": {k: getattr(self, k).tolist() for k in
                                              ("feature", "threshold", "left", "right", "value", "roots")},
                 "depth": self.depth, "answer_features": ANSWER_NAMES,
-                "calibration": {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist(),
+                "calibration": {**{k: getattr(self, k).tolist() for k in ("lo", "hi", "mean", "scale", "weights")},
                                 "bias": self.bias},
                 "decline_below": self.decline_below, "answerable_share": self.answerable_share, "card": self.card}
 
@@ -84,7 +88,7 @@ class AnswerModel:
         return cls(np.asarray(t["feature"], np.int32), np.asarray(t["threshold"], np.float64),
                    np.asarray(t["left"], np.int32), np.asarray(t["right"], np.int32),
                    np.asarray(t["value"], np.float64), np.asarray(t["roots"], np.int32), int(d["depth"]),
-                   *(np.asarray(d["calibration"][k], np.float64) for k in ("mean", "scale", "weights")),
+                   *(np.asarray(d["calibration"][k], np.float64) for k in ("lo", "hi", "mean", "scale", "weights")),
                    float(d["calibration"]["bias"]), float(d["decline_below"]), d.get("card", {}),
                    float(d.get("answerable_share", 0.5)))
 

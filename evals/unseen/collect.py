@@ -38,7 +38,7 @@ def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
     use), with the environment restored afterwards."""
     from assistant import api
 
-    keys = ("NEWSQA_DATA_DIR", "NEWSQA_SEEDS_DIR", "NEWSQA_CHROMA_HOST", "NEWSQA_ANSWER_MODEL")
+    keys = ("NEWSQA_DATA_DIR", "NEWSQA_SEEDS_DIR", "NEWSQA_CHROMA_HOST", "NEWSQA_ANSWER_MODEL", "NEWSQA_ANSWERABLE_SHARE")
     saved = {k: os.environ.get(k) for k in keys}
     corpus = write_corpus(articles, Path(data_dir) / "corpus")
     os.environ["NEWSQA_DATA_DIR"] = str(Path(data_dir) / "index")

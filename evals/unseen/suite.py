@@ -89,12 +89,13 @@ class UnseenRun:
                 "run_s": round(self.run_s, 1)}
 
 
-def _ask_fold(questions: list[SquadQuestion], fold: int, progress: bool) -> list[Outcome]:
+def _ask_fold(questions: list[SquadQuestion], fold: int, share: float, progress: bool) -> list[Outcome]:
     from tqdm import tqdm
 
     from assistant import api
 
     os.environ["NEWSQA_ANSWER_MODEL"] = str(FOLD_DIR / f"fold{fold}.json")
+    os.environ["NEWSQA_ANSWERABLE_SHARE"] = str(share)
     api.reset()
     out = []
     for sq in tqdm(questions, desc=f"unseen fold {fold}", unit="q", disable=not progress):
@@ -127,21 +128,25 @@ def run_unseen(per_fold: int | None = None, baseline: bool = True, progress: boo
     from assistant.answering.model import load as load_model
 
     started = time.perf_counter()
-    articles, questions = load()
+    articles, all_questions = load()
     fold_of = {a.title: a.fold for a in articles}
-    questions = sample(questions, per_fold, fold_of)
+    questions = sample(all_questions, per_fold, fold_of)
     outcomes: list[Outcome] = []
     thresholds = {k: load_model(FOLD_DIR / f"fold{k}.json").decline_below for k in range(N_FOLDS)}
+    # The questions' own prior, as the data set documents it (written half unanswerable),
+    # not the product's default (NEWSQA_ANSWERABLE_SHARE, for readers' questions).
+    share = sum(q.answerable for q in all_questions) / len(all_questions)
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
         with squad_engine(articles, data_dir or Path(tmp)):
             for k in range(N_FOLDS):
-                outcomes += _ask_fold([q for q in questions if fold_of[q.title] == k], k, progress)
+                outcomes += _ask_fold([q for q in questions if fold_of[q.title] == k], k, share, progress)
     declined = [Outcome(o.qid, o.fold, o.question, o.golds, None, None) for o in outcomes]
     llama = _llama_index(articles, outcomes) if baseline else None
     folds = {k: UnseenFigures.of([o for o in outcomes if o.fold == k]) for k in range(N_FOLDS)}
     notes = [f"{len(questions)} questions ({'all' if not per_fold else f'{per_fold} per fold'}) on "
              f"{len(articles)} articles ingested as one corpus; {N_FOLDS} folds of two articles, each answered "
-             "by the model trained on the other folds."]
+             f"by the model trained on the other folds; confidence shifted to the data set's own share of answerable "
+             f"questions ({share:.3f})."]
     return UnseenRun(UnseenFigures.of(outcomes), UnseenFigures.of(declined), llama, folds, thresholds, outcomes,
                      notes, time.perf_counter() - started)
 

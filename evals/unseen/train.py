@@ -49,8 +49,8 @@ class Fitted:
     depth: int
 
     def raw(self, X: np.ndarray) -> np.ndarray:
-        return AnswerModel(**self.trees, depth=self.depth, mean=np.zeros(0), scale=np.ones(0), weights=np.zeros(0),
-                           bias=0.0, decline_below=0.0).raw(X)
+        return AnswerModel(**self.trees, depth=self.depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0),
+                           scale=np.ones(0), weights=np.zeros(0), bias=0.0, decline_below=0.0).raw(X)
 
 
 def fit(table: list[QuestionRows]) -> Fitted:
@@ -88,14 +88,16 @@ def top_picks(model: Fitted, table: list[QuestionRows]) -> list[TopPick]:
 
 @dataclass
 class Calibration:
+    lo: np.ndarray  # the 1st and 99th percentiles of each feature in training: values are clipped to them
+    hi: np.ndarray
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     bias: float
 
     def __call__(self, picks: list[TopPick]) -> np.ndarray:
-        return np.array([0.0 if not len(p.z) else
-                         1 / (1 + np.exp(-(((p.z - self.mean) / self.scale) @ self.weights + self.bias))) for p in picks])
+        return np.array([0.0 if not len(p.z) else 1 / (1 + np.exp(-(((np.clip(p.z, self.lo, self.hi) - self.mean) / self.scale)
+                                                                     @ self.weights + self.bias))) for p in picks])
 
 
 def calibrate(picks: list[TopPick]) -> Calibration:
@@ -106,10 +108,12 @@ def calibrate(picks: list[TopPick]) -> Calibration:
     usable = [p for p in picks if len(p.z)]
     Z = np.vstack([p.z for p in usable])
     y = np.array([p.f1 >= CORRECT_F1 for p in usable], int)
+    lo, hi = np.percentile(Z, 1, axis=0), np.percentile(Z, 99, axis=0)
+    Z = np.clip(Z, lo, hi)
     mean, scale = Z.mean(0), Z.std(0)
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=1.0, max_iter=2000).fit((Z - mean) / scale, y)
-    return Calibration(mean, scale, lr.coef_[0].astype(float), float(lr.intercept_[0]))
+    return Calibration(lo, hi, mean, scale, lr.coef_[0].astype(float), float(lr.intercept_[0]))
 
 
 def overall_f1(conf: np.ndarray, picks: list[TopPick], threshold: float) -> float:
@@ -130,7 +134,7 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict) -> AnswerModel:
     card = {**card, "decline_below": round(threshold, 4),
             "calibration_overall_f1": round(overall_f1(conf, picks, threshold), 4)}
     share = float(np.mean([p.answerable for p in picks]))
-    return AnswerModel(**fitted.trees, depth=fitted.depth, mean=cal.mean, scale=cal.scale, weights=cal.weights,
+    return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
                        bias=cal.bias, decline_below=threshold, card=card, answerable_share=share)
 
 
@@ -160,7 +164,7 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
                                        "trained_on_articles": sorted(a.title for a in articles if a.fold != k)})
         save(model, FOLD_DIR / f"fold{k}.json")
         picks = top_picks(fitted, held)
-        conf = Calibration(model.mean, model.scale, model.weights, model.bias)(picks)
+        conf = Calibration(model.lo, model.hi, model.mean, model.scale, model.weights, model.bias)(picks)
         outer_picks += picks
         figures[f"fold{k}"] = {"articles": titles, **_figures(conf, picks, model.decline_below)}
         log(f"fold {k} ({', '.join(titles)}): {figures[f'fold{k}']}  [{time.perf_counter() - t0:.0f} s]")
