@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -53,6 +54,12 @@ NAMES = [
 ]
 
 
+@lru_cache(maxsize=1 << 16)
+def _stems(text: str) -> frozenset[str]:
+    """Content stems of a sentence window or a span: the same texts recur across questions."""
+    return frozenset(content_stems(text))
+
+
 def wh_word(text: str) -> str:
     low = text.lower()
     for w in ("how many", "how much", "how long"):
@@ -79,8 +86,9 @@ def _one_hot(value: str, table: list[str]) -> list[float]:
     return [float(value == x) for x in table]
 
 
-def _sentence_tokens(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), stem(m.group().lower().removesuffix("’s").removesuffix("'s"))) for m in TOKEN.finditer(text)]
+@lru_cache(maxsize=1 << 14)
+def _sentence_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple([(m.start(), m.end(), stem(m.group().lower().removesuffix("’s").removesuffix("'s"))) for m in TOKEN.finditer(text)])
 
 
 def _proximity_of(tk: list[tuple[int, int, str]], a: int, b: int, focus: set[str], soft: dict, idf, total: float) -> float:
@@ -151,7 +159,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
         dists = dl + dr
         others = by_sentence[s.row.node_id]
         if s.row.node_id not in missing:
-            have = set(content_stems(window_text(engine, s.row)))
+            have = _stems(window_text(engine, s.row))
             lacking = [st for st in focus if st not in have]
             missing[s.row.node_id] = (len(lacking) / max(len(focus), 1), max((idf(st) for st in lacking), default=0.0) / max_idf)
         word = (re.findall(r"[A-Za-z]+", sp.value) or [""])[-1].lower()
@@ -159,7 +167,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
             head_sim[word] = engine.synonyms.similarity(asked_type, word)
         if asked_type and sp.label not in type_sim:
             type_sim[sp.label] = engine.synonyms.similarity(asked_type, LABEL_WORDS[sp.label]) if sp.label in LABEL_WORDS else 0.0
-        stems = content_stems(sp.value)
+        stems = _stems(sp.value)
         repeats = sum(st in focus for st in stems) / max(len(stems), 1)
         rs, rr = rule.get((s.row.node_id, sp.start, sp.end), (0.0, 99))
         article_len = len(engine.by_doc.get(s.row.doc_id, ())) or 1

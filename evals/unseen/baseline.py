@@ -19,7 +19,7 @@ class SentenceBaseline:
 
         Settings.llm = None  # the default is OpenAI's
         docs = [Document(text=a.text, metadata={"title": a.title}) for a in articles]
-        nodes = SentenceWindowNodeParser.from_defaults(window_size=0).get_nodes_from_documents(docs)
+        nodes = SentenceWindowNodeParser.from_defaults(window_size=1).get_nodes_from_documents(docs)
         client = chromadb.EphemeralClient(chromadb.Settings(anonymized_telemetry=False))
         store = ChromaVectorStore(chroma_collection=client.create_collection(f"unseen-{uuid.uuid4().hex[:12]}"))
         index = VectorStoreIndex(nodes, storage_context=StorageContext.from_defaults(vector_store=store),
