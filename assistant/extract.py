@@ -212,11 +212,10 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
 def _merge_names(cands: list[Candidate]) -> list[Candidate]:
     """'Shoigu' and 'Sergei Shoigu' are one answer, and so are 'June 19', 'June 2024'
     and 'June 19, 2024': keep the fullest form and give it the others' support."""
-    cands.sort(key=lambda c: (len(re.findall(r"\d+", c.key)), len(c.key)), reverse=True)
+    cands.sort(key=_fullness, reverse=True)
     kept: list[Candidate] = []
     for c in cands:
-        host = next((k for k in kept if k.label == c.label and (
-            k.key.endswith(" " + c.key) or (c.label == "DATE" and _dated(k) and _dated(c) and compatible(k, c)))), None)
+        host = next((k for k in kept if _same_answer(k, c)), None)
         if host:
             host.score = max(host.score, c.score) + 0.1 * min(host.score, c.score)
             host.support += c.support
@@ -231,17 +230,25 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
     Unlike ``_merge_names`` it never reorders: scores are the answer model's."""
     kept: list[Candidate] = []
     for c in cands:  # best first
-        host = next((k for k in kept if k.label == c.label and (
-            k.key.endswith(" " + c.key) or c.key.endswith(" " + k.key)
-            or (c.label == "DATE" and _dated(k) and _dated(c) and compatible(k, c)))), None)
+        host = next((k for k in kept if _same_answer(k, c) or _same_answer(c, k)), None)
         if host is None:
             kept.append(c)
             continue
-        if (len(re.findall(r"\d+", c.key)), len(c.key)) > (len(re.findall(r"\d+", host.key)), len(host.key)):
+        if _fullness(c) > _fullness(host):
             host.value, host.key = c.value, c.key
         host.support += c.support
         host.mention_scores += c.mention_scores
     return kept
+
+
+def _fullness(c: Candidate) -> tuple[int, int]:
+    return len(re.findall(r"\d+", c.key)), len(c.key)
+
+
+def _same_answer(full: Candidate, short: Candidate) -> bool:
+    """Is ``short`` a shorter form of ``full`` ("Shoigu" of "Sergei Shoigu"), or a compatible date?"""
+    return full.label == short.label and (full.key.endswith(" " + short.key) or (
+        full.label == "DATE" and _dated(full) and _dated(short) and compatible(full, short)))
 
 
 def _dated(c: Candidate) -> bool:
