@@ -2,8 +2,9 @@
 
 One dict, read by the test and by the report, so the two can never disagree.
 
-TARGETS are where the owner wants them (issue #3). FLOORS ratchet towards them and
-are only ever raised; they now equal the targets.
+TARGETS are where the owner wants them (issues #3 and #7). FLOORS are what the engine
+reaches now; they ratchet towards the targets and are raised, never lowered, except once
+(issue #7, explained below) when the answering method itself was replaced.
 """
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ TARGETS: dict[str, float] = {
     "refusal_recall": 0.90,
 }
 
-# Reached on 2026-11-23 (112 cases): accuracy 0.911, citation recall 0.944,
-# verbatim 1.000, refusal recall 0.909 -- the targets are met, so the floors are the targets.
-FLOORS: dict[str, float] = dict(TARGETS)
-
+# Issue #7 replaced the hand-written rules, fitted to these very cases (91.1% accuracy,
+# 90.9% refusal recall), by an answer model trained only on SQuAD folds: the seed suite
+# became an honest out-of-domain test and the floors were reset to what that model
+# reaches (2026-11-23, 112 cases: accuracy 0.723, citation recall 0.833, verbatim 1.000,
+# refusal recall 0.545). They ratchet up again from here; the targets stand.
+FLOORS: dict[str, float] = {
+    "accuracy": 0.72,
+    "citation_recall": 0.83,
+    "verbatim_rate": 1.00,
+    "refusal_recall": 0.54,
+}
 
 # The unseen-prose suite (issue #7), in points (0-100), cross-validated by article.
 UNSEEN_TARGETS: dict[str, float] = {
@@ -28,7 +36,15 @@ UNSEEN_TARGETS: dict[str, float] = {
     "unanswerable_declined": 65.0,
     "overall_f1": 60.0,
 }
-UNSEEN_FLOORS: dict[str, float] = dict(UNSEEN_TARGETS)
+# Reached 2026-11-23: all 2,805 questions HasAns F1 14.1, quote holds the answer 89.2,
+# unanswerable declined 90.3, overall F1 55.6; CI's fixed subset (100 per fold) 16.3,
+# 92.1, 90.0, 54.8. Each floor is the lower of the two, rounded down.
+UNSEEN_FLOORS: dict[str, float] = {
+    "has_ans_f1": 14.0,
+    "quote_holds_answer": 89.0,
+    "unanswerable_declined": 89.0,
+    "overall_f1": 54.0,
+}
 
 
 def check_floors(overall: Mapping[str, object]) -> dict[str, bool | None]:
