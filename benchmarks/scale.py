@@ -322,7 +322,12 @@ def main() -> int:
                 print(f"{size} sentences, {mode}: {info['articles']} articles, {info['words']} words", flush=True)
                 mode_dir = work / f"run-{size}"
                 mode_dir.mkdir(exist_ok=True)
-                r = bench_size(size, mode, corpus, info, mode_dir, args, embedded_data)
+                try:
+                    r = bench_size(size, mode, corpus, info, mode_dir, args, embedded_data)
+                except RuntimeError as exc:  # a size the code cannot handle is a finding: record it, go on
+                    figures.setdefault("failures", []).append({"sentences_sampled": size, "mode": mode, "error": str(exc)[-1500:]})
+                    print(f"  failed: {str(exc)[-300:]}", flush=True)
+                    break  # the server run of this size would start from the failed embedded store
                 if mode == "embedded":
                     embedded_data = mode_dir / "embedded-data"
                 figures["results"].append(r)
@@ -331,6 +336,7 @@ def main() -> int:
             shutil.rmtree(work / f"run-{size}", ignore_errors=True)
             shutil.rmtree(corpus, ignore_errors=True)
     if previous:
+        figures["failures"] = previous.get("failures", []) + figures.get("failures", [])
         done = {(r["sentences_sampled"], r["mode"]) for r in figures["results"]}
         figures["results"] = [r for r in previous.get("results", []) if (r["sentences_sampled"], r["mode"]) not in done] + figures["results"]
         figures["results"].sort(key=lambda r: (r["sentences_sampled"], r["mode"]))
