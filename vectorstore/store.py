@@ -47,7 +47,7 @@ class ChromaStore:
     def article_hashes(self, pipeline: int | None = None) -> dict[str, str]:
         """doc_id -> content hash; an article processed by another pipeline version
         reports an empty hash, so ingestion treats it as changed."""
-        got = self._call(self.articles.get, include=["metadatas"])
+        got = self._get_all(self.articles, ["metadatas"])
         out = {}
         for i, m in zip(got["ids"], got["metadatas"]):
             m = m or {}
@@ -63,7 +63,7 @@ class ChromaStore:
 
     def list_articles(self, with_text: bool = False) -> list[dict]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
-        got = self._call(self.articles.get, include=include)
+        got = self._get_all(self.articles, include)
         rows = []
         for n, (doc_id, meta) in enumerate(zip(got["ids"], got["metadatas"])):
             row = {**(meta or {}), "doc_id": doc_id}
@@ -142,7 +142,7 @@ class ChromaStore:
 
     def sentence_owners(self) -> dict[str, tuple[str, str]]:
         """node id -> (doc_id, revision) of every stored sentence (metadata only)."""
-        got = self._call(self.sentences.get, include=["metadatas"])
+        got = self._get_all(self.sentences, ["metadatas"])
         return {i: (str((m or {}).get("doc_id", "")), str((m or {}).get("revision", "")))
                 for i, m in zip(got["ids"], got["metadatas"])}
 
@@ -155,13 +155,26 @@ class ChromaStore:
         """Every sentence node, in a stable order (for the BM25 index and the sentence table)."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-        got = self._call(self.sentences.get, include=["metadatas", "documents"])
+        got = self._get_all(self.sentences, ["metadatas", "documents"])
         nodes = [metadata_dict_to_node(m, text=t) for m, t in zip(got["metadatas"], got["documents"])]
         nodes.sort(key=lambda n: (n.metadata.get("doc_id", ""), n.metadata.get("idx", 0)))
         return nodes
 
     def count(self) -> int:
         return self._call(self.sentences.count)
+
+    def _get_all(self, collection, include: list[str], page: int = 5000) -> dict[str, list]:
+        """Every record of a collection, a page at a time: an unpaged ``get()`` binds one SQL
+        variable per record and fails past SQLite's 32,766 (seen at 33,000 sentences)."""
+        out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+        offset = 0
+        while True:
+            got = self._call(collection.get, include=include, limit=page, offset=offset)
+            for k in out:
+                out[k] += got[k] or []
+            if len(got["ids"]) < page:
+                return out
+            offset += page
 
     # -- version stamp: changes whenever the set of articles changes --------
     def version(self) -> str:
