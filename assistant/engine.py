@@ -161,7 +161,8 @@ class Engine:
 
         - a stored article whose index record is missing, older or from another pipeline
           version is (re-)indexed: this heals a crash between the store and the index;
-        - index rows of articles that are not stored are deleted (they were never cited);
+        - index rows of articles that are not stored are deleted (they were never cited),
+          except on a shared server, where they are other clients' articles;
         - after an interrupted write, sentences of any other revision are swept.
         Skipped while another live process is writing (its own run finishes the job)."""
         from .ingestion import reindex_stored, revision
@@ -171,7 +172,10 @@ class Engine:
                 return False
             stored = self.db.hashes()
             indexed = self.store.article_hashes(_pipeline())
-            orphans = [d for d in indexed if d not in stored]
+            # On a shared `chroma run` server other clients' articles are not in this data
+            # dir's store: they are theirs, never orphans to delete.
+            shared = self.settings.server_mode
+            orphans = [] if shared else [d for d in indexed if d not in stored]
             missing = [d for d, h in stored.items() if indexed.get(d) != h]
             if not (orphans or missing or self.db.index_dirty):
                 return False
@@ -183,7 +187,8 @@ class Engine:
                 self.store.delete_articles(orphans)
             reindex_stored(self.store, self.db, self.embed, missing, progress)
             current = {d: revision(h) for d, h in stored.items()}
-            stray = [n for n, (d, r) in self.store.sentence_owners().items() if current.get(d) != r]
+            stray = [n for n, (d, r) in self.store.sentence_owners().items()
+                     if current.get(d) != r and (d in current or not shared)]
             self.store.delete_sentences(stray)
             self.store.bump_version()
             self.db.mark_index_dirty(False)
