@@ -49,8 +49,6 @@ RULES: list[tuple[re.Pattern, frozenset[str], str]] = [
 ]
 
 
-SPEECH = r"(?:say|said|says|tell|told|state|stated|note|noted|add|added|claim|claimed|argue|argued|write|wrote|warn|warned|explain|explained|comment|remark)"
-SPEAKER = re.compile(rf"\b[Ww]hat (?:did|does|do|has|had) (?:[Aa]mbassador |[Pp]resident |[Mm]inister |[Ss]ecretary )?((?:[A-Z][\w'’-]*\s+){{0,3}}[A-Z][\w'’-]*)\s+{SPEECH}\b")
 WHO_IS = re.compile(r"^\s*(?i:who)(?: is|'s| was| are| were)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")
 
 
@@ -97,9 +95,6 @@ class Question:
     mods: set[str] = field(default_factory=set)  # stems of "11-country" in "which 11-country group"
     wants_calendar_date: bool = False  # "on what date": a day and month, not "2020"
     head_word: str | None = None  # the head as written: "soldiers"
-    speaker: str | None = None  # "What did Hong Min say ...": whose words are asked for
-    key_verb: str | None = None  # the action a fact is asked about: "captur" in "how many ... have been captured"
-    key_verb_word: str | None = None
     wants_more: bool = False  # "how many more/additional ...": the increment, not the total
     wants_weekday: bool = False  # "on what day of the week": "Sunday", not "June 30"
     soft: dict[str, dict[str, float]] = field(default_factory=dict)  # unknown stem -> {corpus stem: similarity}
@@ -159,11 +154,7 @@ def analyse(text: str, query: str | None = None) -> Question:
     weekday = bool(re.search(r"\bday of the week\b|\bwhich day\b|\bwhat day\b(?! of)", text, re.I))
     if kind == "number" and m and len(m.group(1).split()) > 1:  # "how many North Korean soldiers"
         mods = set(content_stems(" ".join(m.group(1).split()[:-1])))
-    sp = SPEAKER.search(query)
-    speaker = sp.group(1) if sp else None
     more = bool(re.search(r"\bhow many (?:more|additional|further)\b", text, re.I))
-    kv = re.search(r"\b(?:has|have|had|been|did|does|do)\s+(?:[\w'’-]+\s+){0,4}?(?!been\b)([a-z]+(?:ed|en)|lost|sent|held|met|made|struck|taken)\b", text) \
-        if labels else None
-    return Question(text=text, query=query, labels=labels, speaker=speaker,
-                    key_verb=(content_stems(kv.group(1)) or [None])[0] if kv else None, key_verb_word=kv.group(1) if kv else None, wants_more=more, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
+    return Question(text=text, query=query, labels=labels,
+                    wants_more=more, also=also, mods=mods, head_word=head_word, wants_calendar_date=calendar, wants_weekday=weekday, kind=kind, focus=focus, head=head, verb=verb,
                     excluded=set(focus), proper=proper)
