@@ -49,7 +49,8 @@ def compose(engine: Engine, q: Question, scored: list[Scored]) -> Answer:
         return decline(engine, q, f"no passage answers it with enough confidence ({confidence:.0%}, "
                                   f"answering from {model.decline_below:.0%})", confidence)
     # A rival value must be an answer the model would give too, were it the best.
-    confident = [c for c in cands[1:] if model.confidence(X, raw, c.best_index, share) >= model.decline_below]
+    confident = [c for c in cands[1:] if c.label == top.label
+                 and model.confidence(X, raw, c.best_index, share) >= model.decline_below] if q.kind in CONFLICT_KINDS else []
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]
