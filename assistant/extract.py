@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .question import Question
 from .scoring import Scored
@@ -56,22 +57,32 @@ def key_of(value: str, label: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", " ", v).strip()
 
 
-def _proximity(q: Question, s: Scored, a: int, b: int, idf) -> float:
-    """How much of the question sits around the entity: idf-weighted question words
-    (or their corpus neighbours, for paraphrases), each discounted by its distance."""
-    text = s.row.text
-    soft = {n: (w, sim) for w, near in q.soft.items() for n, sim in near.items()}
+@lru_cache(maxsize=1 << 14)
+def sentence_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, stem) of each token: a sentence is tokenised once, however many of
+    its spans are scored."""
+    return tuple((m.start(), m.end(), stem(m.group().lower().removesuffix("’s").removesuffix("'s")))
+                 for m in TOKEN.finditer(text))
+
+
+def proximity(tokens: tuple[tuple[int, int, str], ...], a: int, b: int, focus, soft: dict, idf, total: float) -> float:
+    """How much of the question sits around the span ``[a, b)``: idf-weighted question words
+    (``soft``: corpus neighbour -> (question word, similarity), for paraphrases), each
+    discounted by its distance; ``total`` is the question words' idf sum."""
     best: dict[str, float] = {}
-    for m in TOKEN.finditer(text):
-        if a <= m.start() < b:
+    for ts, te, st in tokens:
+        if a <= ts < b:
             continue
-        st = stem(m.group().lower().removesuffix("’s").removesuffix("'s"))
-        word, sim = (st, 1.0) if st in q.focus else soft.get(st, (None, 0.0))
+        word, sim = (st, 1.0) if st in focus else soft.get(st, (None, 0.0))
         if word:
-            d = a - m.end() if m.start() < a else m.start() - b
+            d = a - te if ts < a else ts - b
             best[word] = max(best.get(word, 0.0), sim / (1.0 + max(d, 0) / 60.0))
-    total = sum(idf(st) for st in q.focus) or 1.0
     return 0.4 + 0.6 * sum(idf(st) * w for st, w in best.items()) / total
+
+
+def _proximity(q: Question, s: Scored, a: int, b: int, idf) -> float:
+    soft = {n: (w, sim) for w, near in q.soft.items() for n, sim in near.items()}
+    return proximity(sentence_tokens(s.row.text), a, b, q.focus, soft, idf, sum(idf(st) for st in q.focus) or 1.0)
 
 
 NUMBER_WORDS = frozenset("hundred thousand million billion trillion dozen dozens percent per cent".split())

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..extract import candidates
+from ..extract import candidates, proximity, sentence_tokens
 from ..question import Question
 from ..scoring import Scored, window_text
 from ..text import STOP, TOKEN, content_stems, stem
@@ -86,24 +86,6 @@ def _one_hot(value: str, table: list[str]) -> list[float]:
     return [float(value == x) for x in table]
 
 
-@lru_cache(maxsize=1 << 14)
-def _sentence_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple([(m.start(), m.end(), stem(m.group().lower().removesuffix("’s").removesuffix("'s"))) for m in TOKEN.finditer(text)])
-
-
-def _proximity_of(tk: list[tuple[int, int, str]], a: int, b: int, focus: set[str], soft: dict, idf, total: float) -> float:
-    """``extract._proximity`` over a sentence tokenised once (same value, a fraction of the cost)."""
-    best: dict[str, float] = {}
-    for ts, te, st in tk:
-        if a <= ts < b:
-            continue
-        word, sim = (st, 1.0) if st in focus else soft.get(st, (None, 0.0))
-        if word:
-            d = a - te if ts < a else ts - b
-            best[word] = max(best.get(word, 0.0), sim / (1.0 + max(d, 0) / 60.0))
-    return 0.4 + 0.6 * sum(idf(st) * w for st, w in best.items()) / total
-
-
 def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> np.ndarray:
     if not spans:
         return np.zeros((0, len(NAMES)), np.float32)
@@ -133,7 +115,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
         best.score, best.hit.cosine, best.coverage, best.predicate, float(best.names_ok),
         scored[1].score if len(scored) > 1 else 0.0,
     ]
-    toks: dict[str, list[tuple[int, int, str]]] = {}
+    toks: dict[str, tuple[tuple[int, int, str], ...]] = {}
     by_sentence: dict[str, list[tuple[int, int]]] = {}
     for sp in spans:
         by_sentence.setdefault(sp.sentence.row.node_id, []).append((sp.start, sp.end))
@@ -148,7 +130,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
         text = s.row.text
         tk = toks.get(s.row.node_id)
         if tk is None:
-            tk = toks[s.row.node_id] = _sentence_tokens(text)
+            tk = toks[s.row.node_id] = sentence_tokens(text)
         before = [t for t in tk if t[1] <= sp.start]
         after = [t for t in tk if t[0] >= sp.end]
         left = sum(idf(t[2]) for t in before[-3:] if t[2] in focus) / focus_idf
@@ -177,7 +159,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
             *_one_hot(sp.label, LABELS), float(sp.label in q.labels), float(sp.label in q.also),
             len(sp.value.split()), len(sp.value), float(bool(re.search(r"\d", sp.value))),
             float(sp.value[:1].isupper()), sp.start / max(len(text), 1),
-            repeats, _proximity_of(tk, sp.start, sp.end, focus, soft, idf, focus_idf), left, right, near, min(dists, default=99),
+            repeats, proximity(tk, sp.start, sp.end, focus, soft, idf, focus_idf), left, right, near, min(dists, default=99),
             float(bool(before) and before[-1][2] in PREPOSITIONS),
             float(bool(sp.governor) and stem(sp.governor) in focus), float(bool(q.head) and q.head in stems),
             by_key[sp.key], len(docs_by_key[sp.key]), rs, rr,

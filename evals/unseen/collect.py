@@ -56,22 +56,16 @@ def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
         api.reset()
 
 
-def candidate_rows(eng, text: str):
-    """(spans, features) for one question, exactly as ``ask()`` computes them."""
-    from assistant.answering.pipeline import candidates_for
-
-    return candidates_for(eng, text)
-
-
 def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progress: bool = True) -> list[QuestionRows]:
     from tqdm import tqdm
 
+    from assistant.answering.pipeline import candidates_for
     from assistant.errors import InvalidQuestion
 
     out = []
     for sq in tqdm(questions, desc="candidates", unit="q", disable=not progress):
         try:
-            spans, X = candidate_rows(eng, sq.question)
+            spans, X = candidates_for(eng, sq.question)
         except InvalidQuestion:
             spans, X = [], np.zeros((0, 0), np.float32)
         scores = np.asarray([best(f1, sp.value, sq.answers) if sq.answers else 0.0 for sp in spans], np.float32)
