@@ -20,13 +20,15 @@ TARGETS: dict[str, float] = {
 # Issue #7 replaced the hand-written rules, fitted to these very cases (91.1% accuracy,
 # 90.9% refusal recall), by an answer model trained only on SQuAD folds: the seed suite
 # became an honest out-of-domain test and the floors were reset to what that model
-# reaches (2026-11-23, 112 cases: accuracy 0.723, citation recall 0.833, verbatim 1.000,
-# refusal recall 0.545). They ratchet up again from here; the targets stand.
+# reaches (2026-11-23, 112 cases: accuracy 0.714, citation recall 0.833, verbatim 1.000,
+# refusal recall 0.500). They ratchet up again from here; the targets stand. (A last
+# "decline unknown names" rule reached 0.723 / 0.545 but gained nothing on the unseen-prose
+# folds, overall F1 55.59 without it against 55.59 with it, so it was taken out.)
 FLOORS: dict[str, float] = {
-    "accuracy": 0.72,
+    "accuracy": 0.71,
     "citation_recall": 0.83,
     "verbatim_rate": 1.00,
-    "refusal_recall": 0.54,
+    "refusal_recall": 0.50,
 }
 
 # The unseen-prose suite (issue #7), in points (0-100), cross-validated by article.
