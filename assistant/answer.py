@@ -134,7 +134,7 @@ def _claim(s: Scored, a: int, b: int) -> tuple[str, int, int, list[str]]:
 
 
 def _dup(engine: Engine, a: str, b: str) -> bool:
-    return same_story(engine.articles[a]["text"], engine.articles[b]["text"])
+    return same_story(engine.articles.text(a), engine.articles.text(b))
 
 
 def _marker_for(cites: list[Citation], c: Candidate) -> int:

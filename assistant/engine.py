@@ -30,19 +30,12 @@ from typing import Any
 from .errors import ArticleNotFound, StoreUnavailable
 from .models import Article, ArticleSummary, IngestReport
 from .settings import Settings, apply_offline_env
+from .tables.articles import ArticleTable
+from .tables.sentences import ByDocView, RowsView, SentenceRow  # noqa: F401  (SentenceRow: re-exported)
+from .tables.synonyms import Synonyms
+from .tables.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SentenceRow:
-    node_id: str
-    doc_id: str
-    idx: int
-    start: int
-    end: int
-    text: str
-    entities: tuple[tuple, ...]  # (start, end, label, governor) within the sentence
 
 
 @dataclass(eq=False)
@@ -53,32 +46,33 @@ class Snapshot:
     (``rows``, ``by_doc``, ``articles``, ``vocab``, ``synonyms``, ``retriever``, ``bm25``,
     ``settings``, ``embed``, ``store``, ``version``), so a snapshot is what it is given.
     Only articles that are both stored and fully indexed (their index record carries the
-    stored content hash) are in it, with exactly their current sentences."""
+    stored content hash) are in it, with exactly their current sentences. The tables are
+    read from disk on demand (``assistant/tables``): opening one costs the same at any size."""
 
     settings: Settings
     store: Any  # vectorstore.store.ChromaStore: the dense half of retrieval reads it
     embed: Any
-    version: str  # the index's corpus version (keys the BM25 and vocabulary caches)
+    version: str  # the index's corpus version
     generation: int  # the article store's write counter
-    articles: dict[str, dict]
-    by_doc: dict[str, list[SentenceRow]]
-    rows: dict[str, SentenceRow]
-    bm25: Any
-    vocab: Any = None
-    synonyms: Any = None
+    articles: ArticleTable
+    by_doc: ByDocView
+    rows: RowsView
+    bm25: Any  # vectorstore.bm25.LexicalRetriever, None for an empty corpus
+    vocab: Vocabulary
+    synonyms: Synonyms
     retriever: Any = None
 
 
 def article_dict(s: Any) -> dict:
-    """The dict form of a stored article that the answering code reads. A bare relative
-    date stored before dates were labelled ("3 days ago") is labelled here as ingest now
-    labels it, so no citation passes it off as a date."""
+    """The citation metadata of a stored article that the answering code reads (its text
+    is read on demand). A bare relative date stored before dates were labelled ("3 days
+    ago") is labelled here as ingest now labels it, so no citation passes it off as a date."""
     from .corpus.article import printed_date
 
     date_text, stated_iso = printed_date(s.date_text, s.text)
     return {"doc_id": s.doc_id, "title": s.title, "outlet": s.outlet, "date_text": date_text,
             "date_iso": s.date_iso or stated_iso or "", "source": s.source, "url": s.url or "",
-            "content_hash": s.content_hash, "text": s.text, "chars": len(s.text), "ingested_at": s.ingested_at}
+            "content_hash": s.content_hash, "chars": len(s.text), "ingested_at": s.ingested_at}
 
 
 class Engine:
@@ -127,10 +121,11 @@ class Engine:
         raise AssertionError("unreachable")
 
     def _drop_caches(self) -> None:
-        from vectorstore.bm25 import bm25_dir
+        from .tables.store import bm25_root, tables_dir
 
-        shutil.rmtree(bm25_dir(self.settings.data_dir, self.settings.collection), ignore_errors=True)
-        shutil.rmtree(Path(self.settings.data_dir) / "vocab", ignore_errors=True)
+        s = self.settings
+        for path in (bm25_root(s.data_dir, s.collection), tables_dir(s.data_dir, s.collection), Path(s.data_dir) / "vocab"):
+            shutil.rmtree(path, ignore_errors=True)
 
     def _initialise(self, progress) -> None:
         """A new article store: adopt the articles of an older-layout index, or index the seeds."""
@@ -212,45 +207,60 @@ class Engine:
 
     # -- snapshots ----------------------------------------------------------
     def _build_snapshot(self) -> Snapshot:
-        """Read the store and the index into a new snapshot (the caller swaps it in)."""
-        from vectorstore.bm25 import load_or_build
+        """Open (building first, if this version has none) the tables of the current
+        version into a new snapshot; the caller swaps it in."""
+        from vectorstore import bm25
 
-        from .ingestion import revision
         from .retrieval import HybridRetriever
-        from .synonyms import Synonyms
-        from .vocabulary import Vocabulary
+        from .tables.store import bm25_root, key_of, matrix_path
 
+        s = self.settings
         generation = self.db.generation()
         version = self.store.version() or self.store.bump_version()
-        bm25 = load_or_build(self.settings.data_dir, self.settings.collection, version, self.store.all_nodes,
-                             self.settings.top_k)
-        indexed = self.store.article_hashes(_pipeline())
-        articles = {s.doc_id: article_dict(s) for s in self.db.all() if indexed.get(s.doc_id) == s.content_hash}
-        by_doc: dict[str, list[SentenceRow]] = {}
-        for entry in (bm25.corpus if bm25 else []):
-            node = json.loads(entry["_node_content"]) if "_node_content" in entry else {"metadata": entry}
-            meta = node["metadata"]
-            article = articles.get(meta["doc_id"])
-            if article is None or meta.get("revision") != revision(article["content_hash"]):
-                continue  # a sentence of a removed article or of an older revision: never cite it
-            by_doc.setdefault(meta["doc_id"], []).append(SentenceRow(
-                entry["node_id"], meta["doc_id"], int(meta["idx"]), int(meta["start"]), int(meta["end"]),
-                node.get("text", ""), tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]"))))
-        for rows in by_doc.values():
-            rows.sort(key=lambda row: row.idx)
-        snap = Snapshot(settings=self.settings, store=self.store, embed=self.embed, version=version,
-                        generation=generation, articles=articles, by_doc=by_doc,
-                        rows={row.node_id: row for rows in by_doc.values() for row in rows}, bm25=bm25)
-        # Derived tables read the snapshot's own tables, never the engine's.
-        snap.vocab = Vocabulary.build(snap)
+        key = key_of(version, generation)
+        db = self._open_tables(key)
+        rows = RowsView(db)
+        lexical = bm25.load(bm25_root(s.data_dir, s.collection), key, rows.at_positions, s.top_k)
+        if len(rows) and lexical is None:  # its BM25 index was deleted: rebuild the key
+            db.close()
+            db.path.unlink(missing_ok=True)
+            db = self._open_tables(key)
+            rows = RowsView(db)
+            lexical = bm25.load(bm25_root(s.data_dir, s.collection), key, rows.at_positions, s.top_k)
+        snap = Snapshot(settings=s, store=self.store, embed=self.embed, version=version, generation=generation,
+                        articles=ArticleTable(db, self._text_of), by_doc=ByDocView(db), rows=rows, bm25=lexical,
+                        vocab=Vocabulary(db), synonyms=Synonyms(db, matrix_path(s.data_dir, s.collection, key), self.embed))
         snap.retriever = HybridRetriever(snap)
-        snap.synonyms = Synonyms(snap)
         return snap
+
+    def _open_tables(self, key: str):
+        from .ingestion import revision
+        from .tables.build import build_tables
+        from .tables.store import open_or_build
+
+        s = self.settings
+
+        def build(conn, matrix_tmp, bm25_root, key):
+            indexed = self.store.article_hashes(_pipeline())
+            articles = {a.doc_id: article_dict(a) for a in self.db.all() if indexed.get(a.doc_id) == a.content_hash}
+            build_tables(conn, matrix_tmp, bm25_root, key, store=self.store, articles=articles, revision=revision,
+                         embed=self.embed, data_dir=s.data_dir, collection=s.collection)
+
+        return open_or_build(s.data_dir, s.collection, key, build)
+
+    def _text_of(self, doc_id: str, content_hash: str) -> str:
+        """The text of that revision: the store's, or the index's copy if the store has
+        moved on since (a snapshot's offsets refer to the text it split)."""
+        stored = self.db.get(doc_id)
+        if stored is not None and stored.content_hash == content_hash:
+            return stored.text
+        indexed = self.store.get_article(doc_id)
+        return indexed["text"] if indexed else ""
 
     def _swap(self) -> None:
         """Build a new snapshot and make it current in one assignment (readers holding the
-        old one finish on it). The vocabulary vectors are loaded (or computed and cached)
-        here, by the writer: computed lazily, every concurrent reader would compute them."""
+        old one finish on it). A missing version's tables are built here, by the writer:
+        built lazily, every concurrent reader would build them."""
         snap = self._build_snapshot()
         if snap.rows:
             _ = snap.synonyms.matrix
@@ -287,18 +297,21 @@ class Engine:
 
     # -- articles -----------------------------------------------------------
     def article(self, doc_id: str) -> Article:
-        row = self._snapshot.articles.get(doc_id)
-        if row is None:
+        snap = self._snapshot
+        row, text = snap.articles.get(doc_id), ""
+        if row is not None:
+            text = snap.articles.text(doc_id)
+        else:
             stored = self.db.get(doc_id)
-            row = article_dict(stored) if stored else None
+            row, text = (article_dict(stored), stored.text) if stored else (None, "")
         if row is None:
             raise ArticleNotFound(f"No article with id {doc_id!r}. List them with `assistant articles`.")
-        return self.article_from_row(row)
+        return self.article_from_row(row, text)
 
     @staticmethod
-    def article_from_row(row: dict) -> Article:
+    def article_from_row(row: dict, text: str) -> Article:
         return Article(doc_id=row["doc_id"], title=row["title"], outlet=row["outlet"], date_text=row["date_text"],
-                       date_iso=row.get("date_iso") or None, text=row["text"], source=row["source"],
+                       date_iso=row.get("date_iso") or None, text=text, source=row["source"],
                        url=row.get("url") or None, content_hash=row["content_hash"])
 
     def summaries(self) -> list[ArticleSummary]:

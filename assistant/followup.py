@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from .errors import InvalidQuestion
-from .vocabulary import Vocabulary
+from .tables.vocabulary import Vocabulary
 
 PERSON_PRONOUNS = re.compile(r"\b(he|him|she|her|his|hers)\b", re.I)
 # "there" as a place, not "is there a train ...": not next to a form of "to be".

@@ -1,43 +1,94 @@
-"""The lexical index beside Chroma: llama-index's BM25Retriever (bm25s), cached on disk.
+"""The lexical index beside Chroma: llama-index's BM25Retriever (bm25s), saved on disk and
+memory-mapped.
 
-Chroma has no BM25 of its own, so the index is built from the sentence nodes and saved
-under the data directory with the corpus version it was built from. A stale or missing
-cache (new articles, another machine writing to the same Chroma server) is rebuilt.
+Chroma has no BM25 of its own, so the index is built from the sentences of one corpus
+version and saved in its own directory, named by that version's key; it is never changed
+in place, so a reader that has it mapped is never disturbed by a writer.
+
+llama-index's retriever keeps every node's JSON as its "corpus" and loads it whole at
+start-up (its mmap mode shares one file position between threads, which concurrent
+readers would race on). Here the corpus is not saved at all: ``LexicalRetriever`` maps
+bm25s's document positions to node ids through a caller-given lookup (the sentence
+table), so start-up reads no per-sentence data and memory does not grow with the corpus.
 """
 from __future__ import annotations
 
-import json
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.retrievers.bm25 import BM25Retriever
 
-def bm25_dir(data_dir: Path, collection: str) -> Path:
-    return Path(data_dir) / "bm25" / collection
+NodeIds = Callable[[Sequence[int]], list[str]]
 
 
-def load_or_build(data_dir: Path, collection: str, version: str, nodes: Callable[[], list], top_k: int):
-    """Return a BM25Retriever for ``version`` of the corpus, building it if needed."""
-    from llama_index.retrievers.bm25 import BM25Retriever
+class LexicalRetriever(BM25Retriever):
+    """BM25Retriever whose corpus lives elsewhere: tokenising and scoring are the parent's
+    (same stemmer, stop words and token pattern as ``BM25Retriever.from_defaults``)."""
 
-    path = bm25_dir(data_dir, collection)
-    stamp = path / "version.json"
-    if version and stamp.exists():
-        try:
-            if json.loads(stamp.read_text()).get("version") == version:
-                retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
-                retriever.similarity_top_k = min(top_k, len(retriever.corpus))
-                return retriever
-        except Exception:  # a damaged cache is only a cache: rebuild it
-            pass
-    all_nodes = nodes()
-    if not all_nodes:
-        return None
-    retriever = BM25Retriever.from_defaults(nodes=all_nodes, similarity_top_k=min(top_k, len(all_nodes)))
-    tmp = path.with_name(path.name + ".tmp")
+    node_ids: NodeIds | None = None
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        import bm25s
+
+        tokens = bm25s.tokenize(query_bundle.query_str, stemmer=None if self.skip_stemming else self.stemmer,
+                                token_pattern=self.token_pattern, show_progress=False)
+        if not tokens.vocab:  # no word of the question is indexable
+            return []
+        positions, scores = self.bm25.retrieve(tokens, k=self.similarity_top_k, show_progress=False)
+        ids = self.node_ids([int(i) for i in positions[0]]) if self.node_ids else []
+        return [NodeWithScore(node=TextNode(id_=node_id, text=""), score=float(score))
+                for node_id, score in zip(ids, scores[0])]
+
+
+def index_dir(root: Path, key: str) -> Path:
+    return Path(root) / key
+
+
+def build(root: Path, key: str, texts: list[str]) -> None:
+    """Index ``texts`` (position i is document i) and save under ``root/key``.
+    Written to a private temporary directory and renamed: two processes building the
+    same key at once each finish with a complete index."""
+    if not texts:
+        return
+    from llama_index.core.schema import TextNode as Node
+
+    # Bare nodes carry exactly the text to index; the parent tokenises it as always.
+    retriever = BM25Retriever(nodes=[Node(text=t, id_=str(i)) for i, t in enumerate(texts)], similarity_top_k=1)
+    retriever.corpus = None  # not saved: positions map to node ids through the sentence table
+    target = index_dir(root, key)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    retriever.persist(str(tmp), show_progress=False)
-    (tmp / "version.json").write_text(json.dumps({"version": version}))
-    shutil.rmtree(path, ignore_errors=True)
-    tmp.rename(path)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    retriever.bm25.save(str(tmp))
+    try:
+        tmp.rename(target)
+    except OSError:  # another process finished the same key first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load(root: Path, key: str, node_ids: NodeIds, top_k: int) -> LexicalRetriever | None:
+    """The saved index of ``key`` memory-mapped, or None if there is none (empty corpus)."""
+    import bm25s
+
+    path = index_dir(root, key)
+    if not (path / "params.index.json").exists():
+        return None
+    bm25 = bm25s.BM25.load(str(path), load_corpus=False, mmap=True)
+    n_docs = int(bm25.scores.get("num_docs") or 0)
+    if not n_docs:
+        return None
+    retriever = LexicalRetriever(existing_bm25=bm25, similarity_top_k=min(top_k, n_docs))
+    retriever.node_ids = node_ids
     return retriever
+
+
+def drop_others(root: Path, keep: str) -> None:
+    """Remove indexes of other keys (a reader still mapping one keeps its open files)."""
+    if not Path(root).is_dir():
+        return
+    for entry in Path(root).iterdir():
+        if entry.name != keep and not entry.name.startswith("."):
+            shutil.rmtree(entry, ignore_errors=True)

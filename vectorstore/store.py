@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,14 +151,16 @@ class ChromaStore:
         for i in range(0, len(node_ids), step):
             self._call(self.sentences.delete, ids=node_ids[i:i + step])
 
-    def all_nodes(self) -> list:
-        """Every sentence node, in a stable order (for the BM25 index and the sentence table)."""
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
-        got = self._get_all(self.sentences, ["metadatas", "documents"])
-        nodes = [metadata_dict_to_node(m, text=t) for m, t in zip(got["metadatas"], got["documents"])]
-        nodes.sort(key=lambda n: (n.metadata.get("doc_id", ""), n.metadata.get("idx", 0)))
-        return nodes
+    def iter_sentences(self, page: int = 5000) -> Iterator[tuple[str, dict, str]]:
+        """(node id, flat metadata, text) of every sentence, a page at a time, so building
+        the read tables of a large corpus never holds all records as Chroma returns them."""
+        offset = 0
+        while True:
+            got = self._call(self.sentences.get, include=["metadatas", "documents"], limit=page, offset=offset)
+            yield from zip(got["ids"], (m or {} for m in got["metadatas"]), got["documents"])
+            if len(got["ids"]) < page:
+                return
+            offset += page
 
     def count(self) -> int:
         return self._call(self.sentences.count)

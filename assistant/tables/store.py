@@ -1,0 +1,135 @@
+"""Where a version's tables live, and opening them (building first if they are missing).
+
+    DATA_DIR/tables/COLLECTION/KEY.sqlite      sentences, articles, stems, entities, names, words
+    DATA_DIR/tables/COLLECTION/KEY.words.npy   the vocabulary's word vectors (memory-mapped)
+    DATA_DIR/bm25/COLLECTION/KEY/              the BM25 index (memory-mapped)
+
+Files of a key are written under temporary names and renamed, the SQLite file last: its
+presence means the key is complete. Files of other keys are removed after a build (a
+process still reading one keeps its open files on POSIX).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+# Bump when the layout or the content of the tables changes: old files are then rebuilt.
+FORMAT = 1
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE sentences (pos INTEGER PRIMARY KEY, node_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, idx INTEGER,
+                        start INTEGER, end_ INTEGER, text TEXT, ents TEXT);
+CREATE INDEX sentences_doc ON sentences (doc_id, idx);
+CREATE TABLE articles (doc_id TEXT PRIMARY KEY, meta TEXT NOT NULL);
+CREATE TABLE stems (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+CREATE TABLE entities (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+CREATE TABLE names (key TEXT PRIMARY KEY, label TEXT) WITHOUT ROWID;
+CREATE TABLE words (pos INTEGER PRIMARY KEY, word TEXT UNIQUE NOT NULL);
+"""
+SQL_VARIABLES = 900  # per IN (...) query, well under SQLite's limit
+
+
+def tables_dir(data_dir: Path, collection: str) -> Path:
+    return Path(data_dir) / "tables" / collection
+
+
+def bm25_root(data_dir: Path, collection: str) -> Path:
+    return Path(data_dir) / "bm25" / collection
+
+
+def key_of(version: str, generation: int) -> str:
+    return f"v{FORMAT}-{version or 'none'}-g{generation}"
+
+
+class TablesFile:
+    """One version's SQLite file, opened read-only and immutable (it never changes once
+    renamed into place, so SQLite may skip locking). One connection shared by the
+    reader threads behind a lock: each lookup is a few microseconds."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._meta = dict(self.query("SELECT key, value FROM meta"))
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def query_in(self, sql: str, values: Sequence) -> list[tuple]:
+        """``sql`` with one ``IN ({})`` filled with ``values``, in chunks."""
+        out: list[tuple] = []
+        values = list(values)
+        for i in range(0, len(values), SQL_VARIABLES):
+            chunk = values[i:i + SQL_VARIABLES]
+            out += self.query(sql.format(",".join("?" * len(chunk))), chunk)
+        return out
+
+    def meta(self, key: str) -> str | None:
+        return self._meta.get(key)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def open_or_build(data_dir: Path, collection: str, key: str, build) -> TablesFile:
+    """The tables of ``key``; ``build(sqlite_tmp, matrix_tmp, bm25_root)`` makes them
+    when they are missing (or unreadable: they are only a cache of the index)."""
+    from vectorstore import bm25
+
+    folder = tables_dir(data_dir, collection)
+    path = folder / f"{key}.sqlite"
+    if path.exists():
+        try:
+            return TablesFile(path)
+        except sqlite3.DatabaseError:
+            pass
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+    tmp_matrix = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.words.npy"
+    tmp.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(tmp)
+        conn.executescript(SCHEMA)
+        build(conn, tmp_matrix, bm25_root(data_dir, collection), key)
+        conn.commit()
+        conn.close()
+        os.replace(tmp_matrix, folder / f"{key}.words.npy")
+        os.replace(tmp, path)  # last: the SQLite file's presence means the key is complete
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp_matrix.unlink(missing_ok=True)
+    for old in folder.iterdir():
+        if not old.name.startswith((key + ".", ".")):
+            old.unlink(missing_ok=True)
+    bm25.drop_others(bm25_root(data_dir, collection), keep=key)
+    return TablesFile(path)
+
+
+def matrix_path(data_dir: Path, collection: str, key: str) -> Path:
+    return tables_dir(data_dir, collection) / f"{key}.words.npy"
+
+
+def latest_matrix(data_dir: Path, collection: str) -> tuple[list[str], object] | None:
+    """(words, matrix) of the newest complete key in the folder, for reuse by a new build."""
+    import numpy as np
+
+    folder = tables_dir(data_dir, collection)
+    if not folder.is_dir():
+        return None
+    done = sorted((p for p in folder.glob("*.sqlite") if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
+    for path in reversed(done):
+        try:
+            db = TablesFile(path)
+            words = [w for (w,) in db.query("SELECT word FROM words ORDER BY pos")]
+            db.close()
+            matrix = np.load(path.with_name(path.name.removesuffix(".sqlite") + ".words.npy"))
+            if matrix.shape[0] == len(words):
+                return words, matrix
+        except (OSError, ValueError, sqlite3.DatabaseError):
+            continue
+    return None

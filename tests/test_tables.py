@@ -1,0 +1,118 @@
+"""The per-version read tables (assistant/tables): built once, reopened without reading the
+corpus, rebuilt when missing or damaged, and equivalent to what they replaced."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant import api, ask
+from assistant.tables.store import TablesFile, tables_dir
+from assistant.tables.vocabulary import Vocabulary
+
+QUESTION = "Where did Kim Jong Un meet the Russian culture minister?"
+
+
+def _tables(data: Path) -> list[Path]:
+    return sorted(tables_dir(data, "news").glob("*.sqlite"))
+
+
+def test_reopening_a_version_reads_no_sentence_from_the_index(seeded_copy, monkeypatch):
+    before = ask(QUESTION)
+    files = _tables(seeded_copy)
+    assert len(files) == 1
+    # Tripwire, not a stand-in: any read of every sentence at open fails the test.
+    from vectorstore.store import ChromaStore
+
+    def no_full_read(self, *a, **k):
+        raise AssertionError("opening an existing version read the whole index")
+
+    monkeypatch.setattr(ChromaStore, "iter_sentences", no_full_read)
+    api.reset()
+    snap = api.engine().snapshot()
+    assert snap.rows._get.cache_info().currsize == 0  # nothing per sentence loaded at open
+    after = ask(QUESTION)
+    assert (after.short_answer, [c.quote for c in after.citations]) == (before.short_answer, [c.quote for c in before.citations])
+    assert _tables(seeded_copy) == files
+
+
+@pytest.mark.parametrize("damage", ["delete_tables", "delete_bm25", "garbage"])
+def test_missing_or_damaged_tables_are_rebuilt(seeded_copy, damage):
+    import shutil
+
+    before = ask(QUESTION)
+    (path,) = _tables(seeded_copy)
+    api.reset()
+    if damage == "delete_tables":
+        shutil.rmtree(path.parent)
+    elif damage == "delete_bm25":
+        shutil.rmtree(seeded_copy / "bm25")
+    else:
+        path.write_bytes(b"not a database" * 100)
+    after = ask(QUESTION)
+    assert after.short_answer == before.short_answer and after.citations[0].quote == before.citations[0].quote
+    assert [p.name for p in _tables(seeded_copy)] == [path.name]
+
+
+def test_a_new_version_reuses_word_vectors_and_drops_old_files(seeded_copy, tmp_path):
+    snap = api.engine().snapshot()
+    old_words = [w for (w,) in snap.vocab._db.query("SELECT word FROM words ORDER BY pos")]
+    old_matrix = np.array(snap.synonyms.matrix)
+    f = tmp_path / "ferry.md"
+    f.write_text("---\ntitle: Ferry Morning Lark enters service\noutlet: Wonsan Gazette\ndate: July 3, 2025\n---\n"
+                 "The passenger ferry Morning Lark was launched in Wonsan with 412 berths and a zymurgical bar.\n")
+    api.ingest([f])
+    new = api.engine().snapshot()
+    assert new.version != snap.version and len(_tables(seeded_copy)) == 1
+    words = [w for (w,) in new.vocab._db.query("SELECT word FROM words ORDER BY pos")]
+    matrix = np.asarray(new.synonyms.matrix)
+    position = {w: i for i, w in enumerate(words)}
+    assert "zymurgical" in position and "zymurgical" not in old_words
+    for i, w in enumerate(old_words):  # carried over bit for bit
+        assert np.array_equal(matrix[position[w]], old_matrix[i])
+    fresh = new.embed.encode(["zymurgical"])[0]
+    assert float(fresh @ matrix[position["zymurgical"]]) > 0.9999
+    assert ask("How many berths does the ferry Morning Lark have?").short_answer is not None
+
+
+# -- the gazetteer lookup against the one-regex reference it replaced ----------------
+NAMES = ["Kim Jong Un", "Kim", "Jong", "Shoigu", "Sergei Shoigu", "U.S.", "Kim Jong-un", "Pyongyang", "Olga Lyubimova",
+         "Lyubimova", "Kursk", "Kursk Oblast", "al-Assad", "“Rodong Sinmun”"]
+
+
+class _Names:
+    """A TablesFile stand-in holding only a names table, so the lookup is tested alone."""
+
+    def __init__(self):
+        self.labels = {n: "PERSON" if i % 2 else "GPE" for i, n in enumerate(NAMES)}
+
+    def meta(self, key):
+        return {"sentences": "10", "longest_name": str(max(map(len, NAMES)))}.get(key)
+
+    def query_in(self, sql, values):
+        return [(v, self.labels[v]) for v in values if v in self.labels]
+
+
+def _regex_names(labels: dict[str, str], text: str) -> list[tuple[str, str]]:
+    alts = "|".join(re.escape(s) for s in sorted(labels, key=len, reverse=True))
+    return [(m.group(), labels[m.group()]) for m in re.finditer(rf"(?<!\w)(?:{alts})(?!\w)", text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(NAMES), st.sampled_from([" ", "-", "'s ", ", ", "x", "Kimchi", ".", "é", "“", "_"])),
+                max_size=12))
+def test_find_names_matches_the_regex_it_replaced(parts):
+    text = "".join(parts)
+    names = _Names()
+    assert Vocabulary(names).find_names(text) == _regex_names(names.labels, text)
+
+
+def test_tables_file_is_read_only(seeded_env):
+    (path,) = _tables(seeded_env)
+    db = TablesFile(path)
+    with pytest.raises(Exception, match="readonly|read-only"):
+        db.query("DELETE FROM sentences")
