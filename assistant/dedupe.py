@@ -29,9 +29,12 @@ def same_story(text_a: str, text_b: str) -> bool:
 
 
 def same_sentence(a: str, b: str) -> bool:
-    wa = frozenset(w for w in tokens(a) if w not in ("mr", "ms", "mrs"))
-    wb = frozenset(w for w in tokens(b) if w not in ("mr", "ms", "mrs"))
-    return jaccard(wa, wb) >= SENTENCE_JACCARD
+    return jaccard(_words(a), _words(b)) >= SENTENCE_JACCARD
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in tokens(text) if w not in ("mr", "ms", "mrs"))
 
 
 def same_event(a: str, b: str) -> bool:

@@ -37,12 +37,18 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (no stop words), in order, de-duplicated."""
+    return list(_content_stems(text))
+
+
+@lru_cache(maxsize=1 << 13)
+def _content_stems(text: str) -> tuple[str, ...]:
+    # Memoised: one question stems the same retrieved sentences and windows many times.
     seen: dict[str, None] = {}
     for t in tokens(text):
         for part in t.split("-"):
             if part and part not in STOP and (len(part) > 1 or part.isdigit()):
                 seen.setdefault(stem(part), None)
-    return list(seen)
+    return tuple(seen)
 
 
 def digits(text: str) -> str:

@@ -87,13 +87,14 @@ def check_consistent(data: Path, corpus: dict[str, str]) -> tuple[int, int]:
     eng = api.engine()  # reconciles the index with the store
     db_hashes = eng.db.hashes()
     assert set(eng.articles) == set(db_hashes), "a stored article is missing from the index after open"
-    for doc_id, a in eng.articles.items():
+    for doc_id in eng.articles:
+        text = eng.articles.text(doc_id)
         rows = eng.by_doc.get(doc_id, [])
         assert rows, f"{doc_id} has no sentences"
         assert [r.idx for r in rows] == list(range(len(rows))), f"{doc_id} has a gap in its sentences"
-        assert not a["text"][:rows[0].start].strip() and not a["text"][rows[-1].end:].strip(), \
+        assert not text[:rows[0].start].strip() and not text[rows[-1].end:].strip(), \
             f"{doc_id} is only partly indexed"
-        assert all(a["text"][r.start:r.end] == r.text for r in rows)
+        assert all(text[r.start:r.end] == r.text for r in rows)
     owners = eng.store.sentence_owners()
     assert len(owners) == len(eng.rows), "stray sentence rows left in the index"
     assert all(doc in db_hashes and rev == revision(db_hashes[doc]) for doc, rev in owners.values())

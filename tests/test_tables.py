@@ -116,3 +116,26 @@ def test_tables_file_is_read_only(seeded_env):
     db = TablesFile(path)
     with pytest.raises(Exception, match="readonly|read-only"):
         db.query("DELETE FROM sentences")
+
+
+def test_clean_reopen_skips_the_hash_comparison_but_a_store_change_is_reconciled(seeded_copy, monkeypatch):
+    from vectorstore.articles import ArticleStore
+    from vectorstore.store import ChromaStore
+
+    eng = api.engine()
+    victim = sorted(eng.articles)[0]
+    real = ChromaStore.article_hashes
+    calls = []
+    monkeypatch.setattr(ChromaStore, "article_hashes", lambda self, *a: calls.append(1) or real(self, *a))
+    api.reset()
+    api.engine()
+    assert calls == []  # store and index untouched since the last writer: nothing compared
+    api.reset()
+    # Another process deletes an article from the store and dies before touching the index.
+    db = ArticleStore.open(seeded_copy)
+    db.delete([victim])
+    db.close()
+    eng = api.engine()
+    assert calls, "a changed store must be compared with the index"
+    assert victim not in eng.articles
+    assert victim not in {d for d, _ in eng.store.sentence_owners().values()}, "its index rows were left behind"

@@ -91,4 +91,7 @@ def drop_others(root: Path, keep: str) -> None:
         return
     for entry in Path(root).iterdir():
         if entry.name != keep and not entry.name.startswith("."):
-            shutil.rmtree(entry, ignore_errors=True)
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:  # the files of the older, single-index layout
+                entry.unlink(missing_ok=True)

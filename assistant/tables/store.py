@@ -11,6 +11,7 @@ process still reading one keeps its open files on POSIX).
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -107,6 +108,7 @@ def open_or_build(data_dir: Path, collection: str, key: str, build) -> TablesFil
         if not old.name.startswith((key + ".", ".")):
             old.unlink(missing_ok=True)
     bm25.drop_others(bm25_root(data_dir, collection), keep=key)
+    shutil.rmtree(Path(data_dir) / "vocab", ignore_errors=True)  # the older layout's word vectors
     return TablesFile(path)
 
 
