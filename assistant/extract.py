@@ -47,14 +47,20 @@ def _clean(value: str) -> str:
     return value if re.search(r"\b[ap]\.m\.$", value) else value.rstrip(".")
 
 
+_KEY_LEAD = re.compile(r"^(?:the|mr|ms|mrs|some|about|around|over|more than|at least|nearly|almost|up to|as many as)\s+")
+_KEY_TITLE = re.compile(r"^(?:the|mr|ms|mrs)\s+")
+_KEY_NUMBER = re.compile(r"\d[\d.]*(?:\s*(?:million|billion))?")
+_KEY_PUNCT = re.compile(r"[^a-z0-9 ]+")
+
+
+@lru_cache(maxsize=1 << 16)  # the vocabulary build keys every entity of the corpus; most repeat
 def key_of(value: str, label: str) -> str:
     v = digits(value.lower()).replace("’", "'")
-    v = re.sub(r"^(?:the|mr|ms|mrs|some|about|around|over|more than|at least|nearly|almost|up to|as many as)\s+", "", v)
-    v = re.sub(r"^(?:the|mr|ms|mrs)\s+", "", v)
+    v = _KEY_TITLE.sub("", _KEY_LEAD.sub("", v))
     if label in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"):
-        m = re.search(r"\d[\d.]*(?:\s*(?:million|billion))?", v)
+        m = _KEY_NUMBER.search(v)
         return m.group() if m else v
-    return re.sub(r"[^a-z0-9 ]+", " ", v).strip()
+    return _KEY_PUNCT.sub(" ", v).strip()
 
 
 @lru_cache(maxsize=1 << 14)

@@ -51,5 +51,8 @@ def _content_stems(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+_THOUSANDS = re.compile(r"(?<=\d)[,\s](?=\d{3}\b)")
+
+
 def digits(text: str) -> str:
-    return re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", text)
+    return _THOUSANDS.sub("", text)

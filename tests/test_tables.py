@@ -139,3 +139,36 @@ def test_clean_reopen_skips_the_hash_comparison_but_a_store_change_is_reconciled
     assert calls, "a changed store must be compared with the index"
     assert victim not in eng.articles
     assert victim not in {d for d, _ in eng.store.sentence_owners().values()}, "its index rows were left behind"
+
+
+def test_bm25_index_scores_as_llama_index_bm25_retriever_does(tmp_path, seeded_env):
+    """The index is built with bm25s directly (no TextNode per sentence): same scores as
+    llama-index's BM25Retriever.from_defaults over the same texts."""
+    from llama_index.core.schema import QueryBundle, TextNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    from vectorstore import bm25
+
+    texts = [r.text for r in api.engine().snapshot().rows.values()]
+    bm25.build(tmp_path, "k", texts)
+    ours = bm25.load(tmp_path, "k", lambda positions: [str(p) for p in positions], top_k=15)
+    theirs = BM25Retriever.from_defaults(nodes=[TextNode(text=t, id_=str(i)) for i, t in enumerate(texts)], similarity_top_k=15)
+    for q in ("How many troops did North Korea send to Kursk?", "Shoigu Pyongyang talks", "the of and"):
+        a = [(n.node.node_id, round(n.score, 5)) for n in ours.retrieve(QueryBundle(q)) if n.score > 0]
+        b = [(n.node.node_id, round(n.score, 5)) for n in theirs.retrieve(QueryBundle(q)) if n.score > 0]
+        assert a == b
+    assert a == [] and len(b) == 0  # a question of stop words only matches nothing
+
+
+def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):
+    from llama_index.core.schema import MetadataMode
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    from assistant.tables.build import bm25_text
+
+    checked = 0
+    for _, meta, text in api.engine().store.iter_sentences():
+        node = metadata_dict_to_node(meta, text=text)
+        assert bm25_text(meta, text) == node.get_content(metadata_mode=MetadataMode.EMBED)
+        checked += 1
+    assert checked > 100
