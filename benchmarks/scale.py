@@ -18,7 +18,11 @@ For each size and mode, every figure comes from fresh processes:
 - warm: one process opens the engine (timed), asks a fixed list of 12 questions for
   several rounds: ask() p50/p95 over all of them, RSS after opening and at the end;
 - cold: `assistant ask QUESTION` as a new process, median of several runs, peak RSS;
-- disk: the data dir (plus the server's directory in server mode).
+- disk: the data dir (plus the server's directory in server mode);
+- server mode only, visibility: a running process answers a question, another process
+  ingests the article holding its answer into the same server, and the running process's
+  next question (and a new CLI process) must cite it; the time of that next question and
+  of the one-article ingest (which rebuilds the version's tables) are recorded.
 Above ``--server-copy-above`` sentences the server is started on a copy of the embedded
 store instead of ingesting again (same bytes, half the machine time); its ingest is then
 not timed and the JSON says so. Above ``--memo-above`` sentences the embedded store is
@@ -150,6 +154,9 @@ def bench_size(size: int, mode: str, corpus: Path, info: dict, work: Path, args,
     server = None
     result: dict = {"sentences_sampled": size, "mode": mode, "articles": info["articles"], "words": info["words"]}
     copied = mode == "server" and size > args.server_copy_above and embedded_data is not None
+    reused = args.reuse.get(size) if mode == "embedded" else None
+    if reused:  # a store built earlier from the same seeded corpus (see --reuse); copied, never changed
+        shutil.copytree(reused, data)
     if copied:  # same bytes as the embedded run: the server serves its Chroma directory
         shutil.copytree(embedded_data / "chroma", server_dir)
         shutil.copytree(embedded_data, data, ignore=shutil.ignore_patterns("chroma"))
@@ -159,6 +166,8 @@ def bench_size(size: int, mode: str, corpus: Path, info: dict, work: Path, args,
     try:
         if copied:
             result["ingest"] = {"timed": False, "note": f"server started on a copy of the embedded {size}-sentence store"}
+        elif reused:
+            result["ingest"] = {"timed": False, "note": f"copy of a store built earlier from the same corpus ({reused})"}
         elif size > args.memo_above:  # too long to ingest in full here: see benchmarks/scale_build.py
             r = run([sys.executable, str(HERE / "scale_build.py"), str(corpus)], env)
             if r["rc"]:
@@ -197,11 +206,56 @@ def bench_size(size: int, mode: str, corpus: Path, info: dict, work: Path, args,
         result["disk_mb"] = {"data_dir": du_mb(data), "server_dir": du_mb(server_dir) if mode == "server" else 0.0}
         result["disk_mb"]["total"] = round(result["disk_mb"]["data_dir"] + result["disk_mb"]["server_dir"], 1)
         if server:
+            result["visibility"] = visibility(env, work)
             result["server_peak_rss_mb"] = round(server.peak_rss_mb(), 1)
     finally:
         if server:
             server.stop()
     return result
+
+
+# -- server mode: one process's ingest, seen by another's next question -----------------
+NEW_ARTICLE = """---
+title: Orchard Valley observatory counts a record meteor shower
+outlet: Tanager County Herald
+date: August 14, 2025
+---
+The Orchard Valley observatory recorded 4,812 meteors on the night of August 12, its staff said.
+The count was the highest since the observatory opened in 1998.
+"""
+NEW_QUESTION = "How many meteors did the Orchard Valley observatory record?"
+
+
+def visibility(env: dict, work: Path) -> dict:
+    """A running process (as the UI would be) answers NEW_QUESTION, another process
+    ingests the article holding the answer into the same server and data dir, then the
+    first process's next question must cite it; a new CLI process must too."""
+    article = work / "visibility" / "meteors.md"
+    article.parent.mkdir(exist_ok=True)
+    article.write_text(NEW_ARTICLE)
+    watcher = subprocess.Popen([sys.executable, str(HERE / "scale_worker.py"), "--watch", NEW_QUESTION], env=env, cwd=ROOT,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert watcher.stdout is not None and watcher.stdin is not None
+        if watcher.stdout.readline().strip() != "ready":
+            raise RuntimeError("the watching process did not start")
+        ingest = run(assistant("ingest", str(article)), env)
+        if ingest["rc"]:
+            raise RuntimeError(f"visibility ingest failed: {ingest['stderr'][-500:]}")
+        watcher.stdin.write("go\n")
+        watcher.stdin.flush()
+        seen = json.loads(watcher.stdout.readline())
+        watcher.wait(120)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    cli = run(assistant("ask", NEW_QUESTION), env)
+    title = "Orchard Valley observatory counts a record meteor shower"
+    return {"ingest_one_article_s": round(ingest["wall_s"], 2), "ingest_peak_rss_mb": round(ingest["peak_rss_mb"], 1),
+            "running_process_before": seen["before"], "running_process_after": seen["after"],
+            "running_process_sees_it": bool(seen["after"]["answered"] and title in seen["after"]["titles"]),
+            "running_process_next_question_s": seen["next_question_s"],
+            "new_cli_process_sees_it": "4,812" in cli["stdout"], "new_cli_process_s": round(cli["wall_s"], 2)}
 
 
 # -- ours against the plain llama-index pipeline ----------------------------------------
@@ -293,12 +347,16 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "scale.json")
     parser.add_argument("--png", type=Path, default=HERE / "scale.png")
     parser.add_argument("--merge", action="store_true", help="keep results in --out for sizes not run now")
+    parser.add_argument("--reuse", action="append", default=[], metavar="SIZE=DATA_DIR",
+                        help="start SIZE from a copy of a data dir built earlier from the same corpus "
+                             "(benchmarks/scale_build.py on write_sampled_corpus(SIZE)), instead of building it again")
     parser.add_argument("--plot-only", action="store_true", help="redraw --png from --out and exit")
     args = parser.parse_args()
     if args.plot_only:
         plot(json.loads(args.out.read_text())["results"], args.png)
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.reuse = {int(k): Path(v) for k, v in (r.split("=", 1) for r in args.reuse)}
     modes = [m for m in args.modes.split(",") if m]
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     figures: dict = {"date": started, "machine": machine(), "code": git_state(), "targets": TARGETS,

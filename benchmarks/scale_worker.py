@@ -3,6 +3,12 @@ warm, and print JSON (open time, per-question ms, peak RSS). Run by benchmarks/s
 with NEWSQA_* set in its environment, so every figure belongs to one fresh process.
 
     python benchmarks/scale_worker.py ROUNDS
+    python benchmarks/scale_worker.py --watch QUESTION   (server mode: see below)
+
+``--watch``: open the engine, answer QUESTION, print "ready", wait for a line on stdin
+(another process ingests meanwhile), ask QUESTION again and print JSON: whether the
+second answer cites an article the first could not, and how long that question took
+(it includes loading the new corpus version).
 """
 from __future__ import annotations
 
@@ -41,7 +47,26 @@ def rss_mb() -> dict:
     return {"peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "current_mb": round(current, 1)}
 
 
+def watch(question: str) -> int:
+    from assistant import api
+
+    before = api.ask(question)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t = time.perf_counter()
+    after = api.ask(question)
+    took = time.perf_counter() - t
+    print(json.dumps({"before": {"answered": before.answered, "short": before.short_answer},
+                      "after": {"answered": after.answered, "short": after.short_answer,
+                                "titles": [c.title for c in after.citations]},
+                      "next_question_s": round(took, 2), "sentences_after": len(api.engine().snapshot().rows),
+                      "rss": rss_mb()}))
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--watch"]:
+        return watch(sys.argv[2])
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     t0 = time.perf_counter()
     from assistant import api
