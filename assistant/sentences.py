@@ -6,7 +6,7 @@ Entities are stored with each sentence so the answer step can pick "June 18" or
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -67,37 +67,52 @@ def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
 
 def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
     """Sentences of each article; paragraph breaks are always sentence breaks."""
-    jobs = [(a.doc_id, off, para) for a in articles for off, para in _paragraphs(a.text)]
-    out: dict[str, list[Sentence]] = {a.doc_id: [] for a in articles}
-    docs = nlp().pipe((p for _, _, p in jobs), batch_size=PIPE_BATCH, n_process=N_PROCESS)
-    for (doc_id, offset, _), doc in zip(jobs, docs):
-        pending: Sentence | None = None
-        for sent in doc.sents:
-            s0, s1 = sent.start_char, sent.end_char
-            text = doc.text[s0:s1]
-            lead = len(text) - len(text.lstrip())
-            s0, s1 = s0 + lead, s0 + len(text.rstrip())
-            if s1 <= s0:
-                continue
-            ents = [_entity(e, s0) for e in sent.ents] + _proper_runs(sent, s0) + _noun_phrases(sent, s0)
-            if pending is not None:  # glue a short fragment to the sentence after it
-                shift = s0 - (pending.start - offset)
-                ents = list(pending.entities) + [(a + shift, b + shift, *rest) for a, b, *rest in ents]
-                s0 = pending.start - offset
-                pending = None
-            sentence = Sentence(doc_id, 0, offset + s0, offset + s1, doc.text[s0:s1], ents)
-            if s1 - s0 < MIN_CHARS and not re.search(r"\d", sentence.text):
-                pending = sentence
-                continue
-            out[doc_id].append(sentence)
-        if pending is not None:
-            out[doc_id].append(pending)
-    for sentences in out.values():
+    return dict(iter_split(articles))
+
+
+def iter_split(articles: list[Article]) -> Iterator[tuple[str, list[Sentence]]]:
+    """``(doc_id, sentences)`` of each article, in order, as soon as spaCy has parsed its
+    last paragraph (ingest embeds the first articles of a batch while spaCy parses the
+    rest). One ``nlp.pipe`` over every paragraph of ``articles``: the same pipe batches,
+    hence the same parses, as before this was a generator."""
+    paragraphs = [list(_paragraphs(a.text)) for a in articles]
+    docs = nlp().pipe((p for paras in paragraphs for _, p in paras), batch_size=PIPE_BATCH, n_process=N_PROCESS)
+    for a, paras in zip(articles, paragraphs):
+        sentences: list[Sentence] = []
+        for (offset, _), doc in zip(paras, docs):
+            sentences += _doc_sentences(a.doc_id, offset, doc)
         for i, s in enumerate(sentences):
             s.idx = i
             m = DATELINE.match(s.text)
             if m and m.end() > 3:
                 s.entities = [e for e in s.entities if e[0] >= m.end()]
+        yield a.doc_id, sentences
+
+
+def _doc_sentences(doc_id: str, offset: int, doc) -> list[Sentence]:
+    """The sentences of one parsed paragraph (at ``offset`` in its article)."""
+    out: list[Sentence] = []
+    pending: Sentence | None = None
+    for sent in doc.sents:
+        s0, s1 = sent.start_char, sent.end_char
+        text = doc.text[s0:s1]
+        lead = len(text) - len(text.lstrip())
+        s0, s1 = s0 + lead, s0 + len(text.rstrip())
+        if s1 <= s0:
+            continue
+        ents = [_entity(e, s0) for e in sent.ents] + _proper_runs(sent, s0) + _noun_phrases(sent, s0)
+        if pending is not None:  # glue a short fragment to the sentence after it
+            shift = s0 - (pending.start - offset)
+            ents = list(pending.entities) + [(a + shift, b + shift, *rest) for a, b, *rest in ents]
+            s0 = pending.start - offset
+            pending = None
+        sentence = Sentence(doc_id, 0, offset + s0, offset + s1, doc.text[s0:s1], ents)
+        if s1 - s0 < MIN_CHARS and not re.search(r"\d", sentence.text):
+            pending = sentence
+            continue
+        out.append(sentence)
+    if pending is not None:
+        out.append(pending)
     return out
 
 
