@@ -17,7 +17,9 @@ SENTENCE_JACCARD = 0.6
 @lru_cache(maxsize=4096)
 def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
     words = [w for w in tokens(text) if w not in ("mr", "ms", "mrs")]
-    return frozenset(tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1)))
+    if len(words) < n:
+        return frozenset([tuple(words)])
+    return frozenset(zip(*(words[i:] for i in range(n))))  # every run of n words
 
 
 def jaccard(a: frozenset, b: frozenset) -> float:
