@@ -4,9 +4,16 @@ Order of writes, per batch of articles (what makes a SIGKILL at any point harmle
 
 1. the batch is committed to the SQLite article store in one transaction: from here on
    the articles are safe, whatever happens to the index;
-2. their sentences are split, embedded (one large ``encode`` for the whole batch) and
-   upserted to Chroma, then each article's index record (written after its sentences:
-   a record means "fully indexed"), then older revisions of their sentences are deleted.
+2. their sentences are split, embedded and upserted to Chroma, then each article's index
+   record (written after its sentences: a record means "fully indexed"), then older
+   revisions of their sentences are deleted.
+
+Only CPU work runs ahead of that order: a worker thread splits sentences (spaCy) at most
+about one batch ahead, while the calling thread embeds what is already split (ONNX) and
+makes every write, batch after batch. spaCy keeps about one core busy, and ONNX Runtime
+(and much of spaCy) runs without the GIL, so on 2 cores the two stages overlap (when other
+processes leave a core free). A failure in the worker is raised in the caller; a failure in the caller stops
+the worker before ``ingest_articles`` returns.
 
 The article store's ``index_dirty`` mark is held from the first index write to the last.
 On open the engine reconciles: any stored article whose index record is missing or older
@@ -17,6 +24,8 @@ in the store and the index) are skipped; nothing is ever duplicated.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -26,7 +35,7 @@ from vectorstore.articles import ArticleStore, StoredArticle
 
 from .corpus import read_paths
 from .models import Article, IngestReport
-from .sentences import Sentence, split_articles
+from .sentences import Sentence, iter_split
 
 Progress = Callable[[int, int, str], None]
 # Bump when sentence splitting or tagging changes: stored articles are then re-split.
@@ -34,6 +43,12 @@ PIPELINE_VERSION = 7  # 7: noun phrases (NP) stored as answer candidates
 # Articles per store transaction and per index write. Large enough that embedding and
 # Chroma upserts run on big lists; small enough that progress moves and a crash costs little.
 BATCH_ARTICLES = 48
+# Sentences per ``encode`` while the worker thread is still splitting the batch: large
+# enough for the embedder's length-sorted batches, small enough that little of the batch
+# is left to embed after spaCy has parsed its last article (64 measured the same).
+# ONNX Runtime keeps its 2 intra-op threads alongside spaCy: 1 thread was slower on a quiet
+# or half-loaded machine and only slightly faster at load average 4 (benchmarks/scale_profile.py).
+EMBED_CHUNK = 256
 
 
 def article_metadata(a: Article) -> dict:
@@ -81,15 +96,36 @@ def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray
     return nodes
 
 
-def index_batch(index, embed, batch: list[Article]) -> None:
-    """Split, embed and write one batch of (already stored) articles to the index."""
-    split = split_articles(batch)
-    texts = [s.text for a in batch for s in split[a.doc_id]]
-    # One encode for every sentence of the batch, plus titles of articles without sentences.
+def embed_batch(embed, batch: list[Article], sentences_of: Callable[[str], list[Sentence]]
+                ) -> tuple[dict[str, list[Sentence]], np.ndarray]:
+    """Sentences of each article of ``batch`` (from ``sentences_of``, in batch order) and
+    their vectors, row for row, then one per article without sentences (its title).
+    Embeds every ``EMBED_CHUNK`` sentences as they come, so the embedding of the first
+    articles overlaps the splitting of the later ones."""
+    split: dict[str, list[Sentence]] = {}
+    texts: list[str] = []
+    parts: list[np.ndarray] = []
+    embedded = 0
+    for a in batch:
+        split[a.doc_id] = sentences_of(a.doc_id)
+        texts += [s.text for s in split[a.doc_id]]
+        if len(texts) - embedded >= EMBED_CHUNK:
+            parts.append(embed.encode(texts[embedded:]))
+            embedded = len(texts)
+    rest = texts[embedded:] + [a.title for a in batch if not split[a.doc_id]]
+    if rest:
+        parts.append(embed.encode(rest))
+    return split, np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
+
+
+def index_batch(index, embed, batch: list[Article], sentences_of: Callable[[str], list[Sentence]]) -> None:
+    """Embed and write one batch of (already stored) articles to the index; their
+    sentences come from ``sentences_of`` (the ingest's splitter)."""
+    split, vectors = embed_batch(embed, batch, sentences_of)
+    texts = sum(len(v) for v in split.values())
     bare = [a for a in batch if not split[a.doc_id]]
-    vectors = embed.encode(texts + [a.title for a in bare]) if texts or bare else np.zeros((0, 1), np.float32)
     nodes, records, pos = [], [], 0
-    title_vectors = {a.doc_id: vectors[len(texts) + i] for i, a in enumerate(bare)}
+    title_vectors = {a.doc_id: vectors[texts + i] for i, a in enumerate(bare)}
     for a in batch:
         sentences = split[a.doc_id]
         own = vectors[pos:pos + len(sentences)]
@@ -100,6 +136,74 @@ def index_batch(index, embed, batch: list[Article]) -> None:
     index.add_nodes(nodes)
     index.upsert_articles(records)  # after the sentences: a record means "fully indexed"
     index.delete_stale_sentences_of({a.doc_id: revision(a.content_hash) for a in batch})
+
+
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class _Splitter:
+    """Sentence splitting of ``batches`` (in order) in a worker thread.
+
+    The worker hands over one article at a time through a queue of ``BATCH_ARTICLES``
+    places: it runs at most about one batch ahead of the caller, whose thread makes every
+    write. An exception in the worker is raised by ``sentences_of``; ``close`` (always
+    called by ``with``) stops the worker and waits for it, so it never outlives a failed
+    caller and never writes anything.
+    """
+
+    def __init__(self, batches: list[list[Article]]) -> None:
+        self._batches = batches
+        self._stop = threading.Event()
+        self._queue: queue.Queue = queue.Queue(maxsize=BATCH_ARTICLES)
+        self._thread = threading.Thread(target=self._run, name="ingest-split", daemon=True)
+
+    def __enter__(self) -> _Splitter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            for batch in self._batches:
+                for item in iter_split(batch):
+                    if not self._put(item):
+                        return
+        except BaseException as exc:  # handed to the caller, raised there
+            self._put(_Failed(exc))
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def sentences_of(self, doc_id: str) -> list[Sentence]:
+        """The next article's sentences (articles come in batch order)."""
+        while True:
+            alive = self._thread.is_alive()  # before the get: a last item put just before it ended is still read
+            try:
+                item = self._queue.get(timeout=0.1 if alive else 0)
+                break
+            except queue.Empty:
+                if not alive:
+                    raise RuntimeError("the sentence splitter stopped without a result") from None
+        if isinstance(item, _Failed):
+            raise item.exc
+        got, sentences = item
+        if got != doc_id:
+            raise RuntimeError(f"sentence splitter out of step: expected {doc_id!r}, got {got!r}")
+        return sentences
 
 
 def _latest(articles: Iterable[Article], report: IngestReport) -> dict[str, Article]:
@@ -129,18 +233,19 @@ def ingest_articles(index, db: ArticleStore, embed, articles: list[Article], rep
     if progress:
         progress(0, len(todo), "splitting sentences")
     done = 0
-    for i in range(0, len(todo), BATCH_ARTICLES):
-        batch = todo[i:i + BATCH_ARTICLES]
-        db.put_many(to_stored(a) for a in batch if stored.get(a.doc_id) != a.content_hash)
-        index_batch(index, embed, batch)
-        for a in batch:
-            if stored.get(a.doc_id) == a.content_hash:
-                report.skipped.append(a.doc_id)  # stored already, only (re-)indexed
-            else:
-                (report.updated if a.doc_id in stored else report.added).append(a.doc_id)
-        done += len(batch)
-        if progress:
-            progress(done, len(todo), batch[-1].title)
+    batches = [todo[i:i + BATCH_ARTICLES] for i in range(0, len(todo), BATCH_ARTICLES)]
+    with _Splitter(batches) as splitter:  # spaCy runs ahead in a worker; writes stay here, in order
+        for batch in batches:
+            db.put_many(to_stored(a) for a in batch if stored.get(a.doc_id) != a.content_hash)
+            index_batch(index, embed, batch, splitter.sentences_of)
+            for a in batch:
+                if stored.get(a.doc_id) == a.content_hash:
+                    report.skipped.append(a.doc_id)  # stored already, only (re-)indexed
+                else:
+                    (report.updated if a.doc_id in stored else report.added).append(a.doc_id)
+            done += len(batch)
+            if progress:
+                progress(done, len(todo), batch[-1].title)
     index.bump_version()
     db.mark_index_dirty(False)
 

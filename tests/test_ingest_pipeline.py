@@ -1,0 +1,112 @@
+"""Ingest's sentence splitter runs in a worker thread ahead of the writes: a failure on
+either side propagates, the worker never outlives the call, and what was committed stays
+consistent (a re-run completes).
+
+Real components throughout: spaCy, the ONNX embedder, an embedded Chroma store and the
+SQLite article store in a temporary dir. ``monkeypatch`` is used only to inject the
+failures (a splitter that raises part-way through the second batch; an index write that
+raises).
+"""
+from __future__ import annotations
+
+import random
+import re
+import threading
+
+import numpy as np
+import pytest
+from conftest import SEEDS
+
+from assistant import ingestion
+from assistant.corpus.article import make_article
+from assistant.ingestion import BATCH_ARTICLES, EMBED_CHUNK, PIPELINE_VERSION, ingest_articles, revision
+from assistant.models import IngestReport
+from vectorstore.articles import ArticleStore
+from vectorstore.client import forget_clients
+from vectorstore.embedder import MiniLMEmbedding
+from vectorstore.store import ChromaStore
+
+
+class Injected(RuntimeError):
+    pass
+
+
+def generated(n: int) -> list:
+    """``n`` short articles of seed sentences (three paragraphs of two sentences each)."""
+    text = " ".join(f.read_text(encoding="utf-8") for f in sorted(SEEDS.glob("*.txt")))
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if 40 <= len(s.strip()) <= 300]
+    rng = random.Random(9)
+    return [make_article(title=f"Pipeline report {i:03d}", outlet="Pipeline Wire", date_text="", source=f"gen#{i}",
+                         text="\n".join(" ".join(rng.sample(sentences, 2)) for _ in range(3))) for i in range(n)]
+
+
+@pytest.fixture
+def stores(tmp_path):
+    db = ArticleStore.open(tmp_path)
+    index = ChromaStore(tmp_path, "pipeline")
+    yield db, index, MiniLMEmbedding()
+    db.close()
+    forget_clients()
+
+
+def splitter_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "ingest-split"]
+
+
+def test_a_split_failure_in_a_later_batch_propagates_and_a_rerun_completes(stores, monkeypatch):
+    db, index, embed = stores
+    articles = generated(BATCH_ARTICLES + 4)  # two batches
+    first = {a.doc_id: a.content_hash for a in articles[:BATCH_ARTICLES]}
+    doomed = articles[BATCH_ARTICLES + 2].doc_id  # the third article of the second batch
+    real_split = ingestion.iter_split
+
+    def failing_split(batch):  # the real splitter, until it reaches the doomed article
+        for doc_id, sentences in real_split(batch):
+            if doc_id == doomed:
+                raise Injected("spaCy failed on the second batch")
+            yield doc_id, sentences
+
+    monkeypatch.setattr(ingestion, "iter_split", failing_split)
+    calls = []
+    with pytest.raises(Injected):
+        ingest_articles(index, db, embed, articles, IngestReport(), lambda *c: calls.append(c))
+    assert not splitter_threads(), "the worker outlived the failed ingest"
+    assert calls == [(0, len(articles), "splitting sentences"), (BATCH_ARTICLES, len(articles), articles[BATCH_ARTICLES - 1].title)]
+    # The first batch is stored and fully indexed; the second is stored (its transaction
+    # comes before its split) but has nothing in the index; the dirty mark says so.
+    assert set(db.hashes()) == {a.doc_id for a in articles}
+    assert index.article_hashes(PIPELINE_VERSION) == first
+    owners = index.sentence_owners()
+    assert len(owners) > EMBED_CHUNK  # the batch was embedded in more than one chunk
+    assert {doc for doc, _ in owners.values()} == set(first)
+    assert all(rev == revision(first[doc]) for doc, rev in owners.values())
+    assert db.index_dirty
+
+    monkeypatch.undo()  # the splitter works again: the same ingest completes
+    report = IngestReport()
+    ingest_articles(index, db, embed, articles, report)
+    assert sorted(report.skipped) == sorted(a.doc_id for a in articles) and not report.failed
+    assert index.article_hashes(PIPELINE_VERSION) == {a.doc_id: a.content_hash for a in articles}
+    assert not db.index_dirty
+    # Each stored vector belongs to its own sentence (a batch is embedded in chunks of
+    # EMBED_CHUNK sentences as the worker hands them over).
+    got = index.sentences.get(include=["documents", "embeddings"])
+    stored = np.asarray(got["embeddings"], dtype=np.float32)
+    fresh = embed.encode(list(got["documents"]))
+    assert float((stored * fresh).sum(1).min()) > 0.999
+
+
+def test_a_failing_index_write_stops_the_worker(stores, monkeypatch):
+    db, index, embed = stores
+    # More articles after the first batch than the worker may hold ready: left running,
+    # it would block on its full queue for ever.
+    articles = generated(2 * BATCH_ARTICLES + 4)
+
+    def failing_add_nodes(nodes):
+        raise Injected("Chroma refused the first batch")
+
+    monkeypatch.setattr(index, "add_nodes", failing_add_nodes)
+    with pytest.raises(Injected):
+        ingest_articles(index, db, embed, articles, IngestReport())
+    assert not splitter_threads(), "the worker outlived the failed ingest"
+    assert len(db.hashes()) == BATCH_ARTICLES and not index.article_hashes() and db.index_dirty
