@@ -198,8 +198,11 @@ class Engine:
         """Nothing can differ since this data dir last left store and index matching: no
         write to the store (its generation), none to the index (its version, which any
         client of a shared server changes), no interrupted write, same pipeline. Then
-        the comparison of every article's hash (1 s at 5,600 articles) is skipped."""
-        return not self.db.index_dirty and self.db.get_meta("synced") == self._sync_stamp()
+        the comparison of every article's hash (1 s at 5,600 articles) is skipped. The
+        article counts must still agree: an index that lost records some other way (a
+        restored or damaged Chroma directory) is compared and healed."""
+        return (not self.db.index_dirty and self.db.get_meta("synced") == self._sync_stamp()
+                and self.store.article_count() == self.db.count())
 
     def _mark_synced(self) -> None:
         self.db.set_meta("synced", self._sync_stamp())

@@ -165,6 +165,9 @@ class ChromaStore:
     def count(self) -> int:
         return self._call(self.sentences.count)
 
+    def article_count(self) -> int:
+        return self._call(self.articles.count)
+
     def _get_all(self, collection, include: list[str], page: int = 5000) -> dict[str, list]:
         """Every record of a collection, a page at a time: an unpaged ``get()`` binds one SQL
         variable per record and fails past SQLite's 32,766 (seen at 33,000 sentences)."""
