@@ -29,11 +29,12 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py
 
 # Cost against corpus size (1k, 10k, 100k sentences; embedded and `chroma run`) plus ingest
-# against plain llama-index: long (1k + 10k took 30 min on 2 shared cores; 100k is spaCy-bound,
-# over an hour). Not part of `make test`. SIZES=1000,10000 for the shorter run.
+# against plain llama-index: long (1k + 10k about 25 min on 2 shared cores; building the 100k
+# store about 30 more). Not part of `make test`. SIZES=1000,10000 for the shorter run;
+# SCALE_ARGS="--reuse 100000=DIR" starts 100k from a copy of a store built before.
 SIZES ?= 1000,10000,100000
 bench-scale: $(STAMP)
-	$(VENV)/bin/python benchmarks/scale.py --sizes $(SIZES)
+	$(VENV)/bin/python benchmarks/scale.py --sizes $(SIZES) $(SCALE_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
 browser:
