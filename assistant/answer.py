@@ -134,7 +134,7 @@ def _claim(s: Scored, a: int, b: int) -> tuple[str, int, int, list[str]]:
 
 
 def _dup(engine: Engine, a: str, b: str) -> bool:
-    return same_story(engine.articles.text(a), engine.articles.text(b))
+    return same_story(engine.articles.text(a) or "", engine.articles.text(b) or "")
 
 
 def _marker_for(cites: list[Citation], c: Candidate) -> int:

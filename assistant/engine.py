@@ -266,14 +266,17 @@ class Engine:
 
         return open_or_build(s.data_dir, s.collection, key, build)
 
-    def _text_of(self, doc_id: str, content_hash: str) -> str:
-        """The text of that revision: the store's, or the index's copy if the store has
-        moved on since (a snapshot's offsets refer to the text it split)."""
+    def _text_of(self, doc_id: str, content_hash: str) -> str | None:
+        """The text of exactly that revision (a snapshot's offsets refer to the text it
+        split): the store's, else the index's copy; None once neither holds it (the
+        article was updated or removed since)."""
         stored = self.db.get(doc_id)
         if stored is not None and stored.content_hash == content_hash:
             return stored.text
         indexed = self.store.get_article(doc_id)
-        return indexed["text"] if indexed else ""
+        if indexed and indexed.get("content_hash") == content_hash:
+            return indexed["text"]
+        return None
 
     def _swap(self) -> None:
         """Build a new snapshot and make it current in one assignment (readers holding the
@@ -293,7 +296,10 @@ class Engine:
         if self._write_lock.acquire(blocking=False):
             try:
                 snap = self._snapshot
-                if self.store.version() != snap.version or self.db.generation() != snap.generation:
+                changed = self.store.version() != snap.version or self.db.generation() != snap.generation
+                # While another process is writing, keep answering from the last complete
+                # version: its batches would each be a new version to build tables for.
+                if changed and not self._other_writer_alive():
                     self._swap()
                     snap = self._snapshot
             finally:
@@ -316,10 +322,9 @@ class Engine:
     # -- articles -----------------------------------------------------------
     def article(self, doc_id: str) -> Article:
         snap = self._snapshot
-        row, text = snap.articles.get(doc_id), ""
-        if row is not None:
-            text = snap.articles.text(doc_id)
-        else:
+        row = snap.articles.get(doc_id)
+        text = snap.articles.text(doc_id) if row is not None else None
+        if text is None:  # not in this snapshot, or changed since: the stored article as it is now
             stored = self.db.get(doc_id)
             row, text = (article_dict(stored), stored.text) if stored else (None, "")
         if row is None:

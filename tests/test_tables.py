@@ -58,7 +58,10 @@ def test_missing_or_damaged_tables_are_rebuilt(seeded_copy, damage):
     assert [p.name for p in _tables(seeded_copy)] == [path.name]
 
 
-def test_a_new_version_reuses_word_vectors_and_drops_old_files(seeded_copy, tmp_path):
+def test_a_new_version_reuses_word_vectors_and_drops_old_files(seeded_copy, tmp_path, monkeypatch):
+    from assistant.tables import store
+
+    monkeypatch.setattr(store, "GRACE_S", 0)  # old files go at once (by default after 10 minutes)
     snap = api.engine().snapshot()
     old_words = [w for (w,) in snap.vocab._db.query("SELECT word FROM words ORDER BY pos")]
     old_matrix = np.array(snap.synonyms.matrix)
@@ -172,3 +175,29 @@ def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):
         assert bm25_text(meta, text) == node.get_content(metadata_mode=MetadataMode.EMBED)
         checked += 1
     assert checked > 100
+
+
+def test_files_of_a_just_built_key_survive_another_build(seeded_copy):
+    """Another process may have just built a newer key and not opened it yet: a build of
+    any other key leaves files younger than the grace period alone."""
+    from assistant.tables.store import open_or_build
+
+    eng = api.engine()
+    (current,) = _tables(seeded_copy)
+    open_or_build(seeded_copy, "news", "v1-other-g0", lambda conn, matrix, root, key: np.save(matrix, np.zeros((0, 384))))
+    assert current in _tables(seeded_copy) and (seeded_copy / "bm25" / "news" / current.stem).is_dir()
+    assert ask(QUESTION).answered and eng is api.engine()
+
+
+def test_an_old_snapshot_never_hands_out_another_revisions_text(seeded_copy, tmp_path):
+    f = tmp_path / "ferry.md"
+    head = "---\ntitle: Ferry Morning Lark enters service\noutlet: Wonsan Gazette\ndate: July 3, 2025\n---\n"
+    f.write_text(head + "The ferry Morning Lark was launched in Wonsan with 412 berths.\n")
+    api.ingest([f])
+    old = api.engine().snapshot()
+    doc_id = next(d for d in old.articles if old.articles[d]["title"].startswith("Ferry Morning Lark"))
+    f.write_text(head + "The ferry Morning Lark, launched in Wonsan, now has 512 berths after a refit.\n")
+    api.ingest([f])
+    assert old.articles.text(doc_id) is None  # its revision is gone: no text rather than the new one
+    now = api.get_article(doc_id)
+    assert "512 berths" in now.text and now.content_hash != old.articles[doc_id]["content_hash"]

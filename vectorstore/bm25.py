@@ -97,12 +97,13 @@ def load(root: Path, key: str, node_ids: NodeIds, top_k: int) -> LexicalRetrieve
     return retriever
 
 
-def drop_others(root: Path, keep: str) -> None:
-    """Remove indexes of other keys (a reader still mapping one keeps its open files)."""
+def drop_others(root: Path, keep: str, stale: Callable[[Path], bool] = lambda p: True) -> None:
+    """Remove indexes of other keys that ``stale`` allows (a reader still mapping one
+    keeps its open files)."""
     if not Path(root).is_dir():
         return
     for entry in Path(root).iterdir():
-        if entry.name != keep and not entry.name.startswith("."):
+        if entry.name != keep and not entry.name.startswith(".") and stale(entry):
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             else:  # the files of the older, single-index layout

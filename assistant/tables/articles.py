@@ -18,9 +18,9 @@ CACHE_ARTICLES = 1024
 
 
 class ArticleTable(Mapping):
-    def __init__(self, db: TablesFile, text_of: Callable[[str, str], str]):
+    def __init__(self, db: TablesFile, text_of: Callable[[str, str], str | None]):
         self._db = db
-        self._text_of = text_of  # (doc_id, content_hash) -> text of that revision
+        self._text_of = text_of  # (doc_id, content_hash) -> text of that revision, None if gone
         self._n = int(db.meta("articles") or 0)
         self._get = lru_cache(maxsize=CACHE_ARTICLES)(self._fetch)
         self._text = lru_cache(maxsize=64)(self._fetch_text)
@@ -47,9 +47,10 @@ class ArticleTable(Mapping):
     def values(self):
         return [json.loads(r[0]) for r in self._db.query("SELECT meta FROM articles ORDER BY doc_id")]
 
-    def text(self, doc_id: str) -> str:
-        """The full text of the revision this version indexed."""
+    def text(self, doc_id: str) -> str | None:
+        """The full text of the revision this version indexed; None if the article has
+        been updated or removed since (never another revision's text)."""
         return self._text(doc_id)
 
-    def _fetch_text(self, doc_id: str) -> str:
+    def _fetch_text(self, doc_id: str) -> str | None:
         return self._text_of(doc_id, self[doc_id]["content_hash"])

@@ -14,6 +14,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,11 +106,23 @@ def open_or_build(data_dir: Path, collection: str, key: str, build) -> TablesFil
         tmp.unlink(missing_ok=True)
         tmp_matrix.unlink(missing_ok=True)
     for old in folder.iterdir():
-        if not old.name.startswith((key + ".", ".")):
+        if not old.name.startswith((key + ".", ".")) and stale(old):
             old.unlink(missing_ok=True)
-    bm25.drop_others(bm25_root(data_dir, collection), keep=key)
+    bm25.drop_others(bm25_root(data_dir, collection), keep=key, stale=stale)
     shutil.rmtree(Path(data_dir) / "vocab", ignore_errors=True)  # the older layout's word vectors
     return TablesFile(path)
+
+
+# Files of other keys are removed only once this old: another process may have just built
+# a newer key and not opened it yet (a reader that has opened one keeps its files anyway).
+GRACE_S = 600
+
+
+def stale(path: Path) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > GRACE_S
+    except OSError:
+        return False
 
 
 def matrix_path(data_dir: Path, collection: str, key: str) -> Path:

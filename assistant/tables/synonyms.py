@@ -100,5 +100,6 @@ class Synonyms:
     def _vector(self, word: str) -> np.ndarray:
         if word not in self._vectors:
             i = self._position(word)
-            self._vectors[word] = np.asarray(self.matrix[i]) if i is not None else self.embed.encode([word])[0]
+            known = i is not None and i < len(self.matrix)  # an unreadable matrix is empty
+            self._vectors[word] = np.asarray(self.matrix[i]) if known else self.embed.encode([word])[0]
         return self._vectors[word]
