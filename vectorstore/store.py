@@ -154,13 +154,8 @@ class ChromaStore:
     def iter_sentences(self, page: int = 5000) -> Iterator[tuple[str, dict, str]]:
         """(node id, flat metadata, text) of every sentence, a page at a time, so building
         the read tables of a large corpus never holds all records as Chroma returns them."""
-        offset = 0
-        while True:
-            got = self._call(self.sentences.get, include=["metadatas", "documents"], limit=page, offset=offset)
+        for got in self._pages(self.sentences, ["metadatas", "documents"], page):
             yield from zip(got["ids"], (m or {} for m in got["metadatas"]), got["documents"])
-            if len(got["ids"]) < page:
-                return
-            offset += page
 
     def count(self) -> int:
         return self._call(self.sentences.count)
@@ -169,16 +164,22 @@ class ChromaStore:
         return self._call(self.articles.count)
 
     def _get_all(self, collection, include: list[str], page: int = 5000) -> dict[str, list]:
-        """Every record of a collection, a page at a time: an unpaged ``get()`` binds one SQL
-        variable per record and fails past SQLite's 32,766 (seen at 33,000 sentences)."""
+        """Every record of a collection, read a page at a time (see ``_pages``)."""
         out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+        for got in self._pages(collection, include, page):
+            for k in out:
+                out[k] += got[k] or []
+        return out
+
+    def _pages(self, collection, include: list[str], page: int) -> Iterator[dict]:
+        """``get()`` results of ``page`` records each: an unpaged ``get()`` binds one SQL
+        variable per record and fails past SQLite's 32,766 (seen at 33,000 sentences)."""
         offset = 0
         while True:
             got = self._call(collection.get, include=include, limit=page, offset=offset)
-            for k in out:
-                out[k] += got[k] or []
+            yield got
             if len(got["ids"]) < page:
-                return out
+                return
             offset += page
 
     # -- version stamp: changes whenever the set of articles changes --------
