@@ -239,12 +239,6 @@ class Engine:
         db = self._open_tables(key)
         rows = RowsView(db)
         lexical = bm25.load(bm25_root(s.data_dir, s.collection), key, rows.at_positions, s.top_k)
-        if len(rows) and lexical is None:  # its BM25 index was deleted: rebuild the key
-            db.close()
-            db.path.unlink(missing_ok=True)
-            db = self._open_tables(key)
-            rows = RowsView(db)
-            lexical = bm25.load(bm25_root(s.data_dir, s.collection), key, rows.at_positions, s.top_k)
         snap = Snapshot(settings=s, store=self.store, embed=self.embed, version=version, generation=generation,
                         articles=ArticleTable(db, self._text_of), by_doc=ByDocView(db), rows=rows, bm25=lexical,
                         vocab=Vocabulary(db), synonyms=Synonyms(db, matrix_path(s.data_dir, s.collection, key), self.embed))

@@ -81,12 +81,16 @@ def build(root: Path, key: str, texts: list[str]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def exists(root: Path, key: str) -> bool:
+    return (index_dir(root, key) / "params.index.json").exists()
+
+
 def load(root: Path, key: str, node_ids: NodeIds, top_k: int) -> LexicalRetriever | None:
     """The saved index of ``key`` memory-mapped, or None if there is none (empty corpus)."""
     import bm25s
 
     path = index_dir(root, key)
-    if not (path / "params.index.json").exists():
+    if not exists(root, key):
         return None
     bm25 = bm25s.BM25.load(str(path), load_corpus=False, mmap=True)
     n_docs = int(bm25.scores.get("num_docs") or 0)

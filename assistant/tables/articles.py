@@ -7,9 +7,11 @@ version being read, so offsets always refer to the text that was split.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from .store import Lookup
 
 if TYPE_CHECKING:
     from .store import TablesFile
@@ -17,29 +19,15 @@ if TYPE_CHECKING:
 CACHE_ARTICLES = 1024
 
 
-class ArticleTable(Mapping):
+class ArticleTable(Lookup):
     def __init__(self, db: TablesFile, text_of: Callable[[str, str], str | None]):
-        self._db = db
+        super().__init__(db, CACHE_ARTICLES, count_key="articles")
         self._text_of = text_of  # (doc_id, content_hash) -> text of that revision, None if gone
-        self._n = int(db.meta("articles") or 0)
-        self._get = lru_cache(maxsize=CACHE_ARTICLES)(self._fetch)
         self._text = lru_cache(maxsize=64)(self._fetch_text)
 
     def _fetch(self, doc_id: str) -> dict | None:
         got = self._db.query("SELECT meta FROM articles WHERE doc_id = ?", (doc_id,))
         return json.loads(got[0][0]) if got else None
-
-    def __getitem__(self, doc_id: str) -> dict:
-        row = self._get(doc_id)
-        if row is None:
-            raise KeyError(doc_id)
-        return row
-
-    def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and self._get(doc_id) is not None
-
-    def __len__(self) -> int:
-        return self._n
 
     def __iter__(self) -> Iterator[str]:
         return (r[0] for r in self._db.query("SELECT doc_id FROM articles ORDER BY doc_id"))

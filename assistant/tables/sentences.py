@@ -7,10 +7,11 @@ touches are ever read, and recently used ones are kept in a small cache.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from .store import Lookup
 
 if TYPE_CHECKING:
     from .store import TablesFile
@@ -35,27 +36,13 @@ def _row(r: tuple) -> SentenceRow:
     return SentenceRow(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5], tuple(tuple(e) for e in json.loads(r[6] or "[]")))
 
 
-class RowsView(Mapping):
+class RowsView(Lookup):
     def __init__(self, db: TablesFile):
-        self._db = db
-        self._n = int(db.meta("sentences") or 0)
-        self._get = lru_cache(maxsize=CACHE_ROWS)(self._fetch)
+        super().__init__(db, CACHE_ROWS, count_key="sentences")
 
     def _fetch(self, node_id: str) -> SentenceRow | None:
         got = self._db.query(f"SELECT {COLUMNS} FROM sentences WHERE node_id = ?", (node_id,))
         return _row(got[0]) if got else None
-
-    def __getitem__(self, node_id: str) -> SentenceRow:
-        row = self._get(node_id)
-        if row is None:
-            raise KeyError(node_id)
-        return row
-
-    def __contains__(self, node_id: object) -> bool:
-        return isinstance(node_id, str) and self._get(node_id) is not None
-
-    def __len__(self) -> int:
-        return self._n
 
     def __iter__(self) -> Iterator[str]:
         return (r[0] for r in self._db.query("SELECT node_id FROM sentences ORDER BY pos"))
@@ -65,26 +52,17 @@ class RowsView(Mapping):
 
     def at_positions(self, positions: list[int]) -> list[str]:
         """Node ids of BM25 document positions, in the order given."""
-        if not positions:
-            return []
-        marks = ",".join("?" * len(positions))
-        found = dict(self._db.query(f"SELECT pos, node_id FROM sentences WHERE pos IN ({marks})", tuple(positions)))
+        found = dict(self._db.query_in("SELECT pos, node_id FROM sentences WHERE pos IN ({})", positions))
         return [found[p] for p in positions if p in found]
 
 
-class ByDocView(Mapping):
+class ByDocView(Lookup):
     def __init__(self, db: TablesFile):
-        self._db = db
-        self._get = lru_cache(maxsize=CACHE_DOCS)(self._fetch)
+        super().__init__(db, CACHE_DOCS)
 
-    def _fetch(self, doc_id: str) -> list[SentenceRow]:
-        return [_row(r) for r in self._db.query(f"SELECT {COLUMNS} FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))]
-
-    def __getitem__(self, doc_id: str) -> list[SentenceRow]:
-        rows = self._get(doc_id)
-        if not rows:
-            raise KeyError(doc_id)
-        return rows
+    def _fetch(self, doc_id: str) -> list[SentenceRow] | None:
+        rows = self._db.query(f"SELECT {COLUMNS} FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
+        return [_row(r) for r in rows] or None
 
     def __len__(self) -> int:
         return int(self._db.query("SELECT count(DISTINCT doc_id) FROM sentences")[0][0])

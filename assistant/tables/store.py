@@ -15,7 +15,8 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 # Bump when the layout or the content of the tables changes: old files are then rebuilt.
@@ -78,16 +79,44 @@ class TablesFile:
             self._conn.close()
 
 
+class Lookup(Mapping):
+    """A read-only mapping over one table of a ``TablesFile``: values are read one key at a
+    time by ``_fetch`` (None when absent) and the most recent ``size`` are kept."""
+
+    def __init__(self, db: TablesFile, size: int, count_key: str | None = None):
+        self._db = db
+        self._n = int(db.meta(count_key) or 0) if count_key else None
+        self._get = lru_cache(maxsize=size)(self._fetch)
+
+    def _fetch(self, key: str):
+        raise NotImplementedError
+
+    def __getitem__(self, key: str):
+        value = self._get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._get(key) is not None
+
+    def __len__(self) -> int:
+        return self._n if self._n is not None else sum(1 for _ in self)
+
+
 def open_or_build(data_dir: Path, collection: str, key: str, build) -> TablesFile:
-    """The tables of ``key``; ``build(sqlite_tmp, matrix_tmp, bm25_root)`` makes them
-    when they are missing (or unreadable: they are only a cache of the index)."""
+    """The tables of ``key``; ``build(conn, matrix_tmp, bm25_root, key)`` makes them when
+    they are missing, unreadable or incomplete (they are only a cache of the index)."""
     from vectorstore import bm25
 
     folder = tables_dir(data_dir, collection)
     path = folder / f"{key}.sqlite"
     if path.exists():
         try:
-            return TablesFile(path)
+            db = TablesFile(path)
+            if not int(db.meta("sentences") or 0) or bm25.exists(bm25_root(data_dir, collection), key):
+                return db
+            db.close()  # its BM25 index was deleted: the key is rebuilt whole
         except sqlite3.DatabaseError:
             pass
     folder.mkdir(parents=True, exist_ok=True)
