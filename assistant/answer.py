@@ -1,4 +1,5 @@
-"""From scored sentences to an Answer: pick the fact, the quotes, or decline.
+"""From scored sentences to an Answer: the fact and its quotes, the closest passages when
+no answer is sure enough, or nothing relevant (``Answer.status``).
 
 Every quote is a sentence's exact [start:end] slice of its stored article; nothing here
 rewrites article text, so the verbatim guarantee holds by construction (and is tested).
@@ -6,20 +7,25 @@ rewrites article text, so the verbatim guarantee holds by construction (and is t
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import render
 from .answering.features import featurize
+from .answering.grounding import anchors_of, far_names
 from .answering.model import load as load_model
+from .answering.pipeline import CLOSEST
 from .answering.spans import Span, gather
 from .conflicts import comparable
 from .dedupe import same_event, same_sentence, same_story
-from .engine import Engine
 from .extract import MONTH, WEEKDAY, Candidate, compatible, merge_forms
-from .models import Answer, Citation
+from .models import NO_MATCH, NOT_STATED, Answer, Citation
 from .question import Question
 from .scoring import Scored, question_names
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 CONFLICT_RATIO = 0.7
 CONFLICT_KINDS = {"number", "date", "duration"}
@@ -27,25 +33,35 @@ CONFLICT_KINDS = {"number", "date", "duration"}
 
 def compose(engine: Engine, q: Question, scored: list[Scored]) -> Answer:
     """The learned model picks the span; its calibrated probability decides whether to
-    answer at all. Conflicts and quote order are then read off the chosen span."""
+    answer at all. Below the model's threshold the closest passages are shown as such
+    (``not_stated``); below its relevance floor, nothing is (``no_match``)."""
     if not scored:
         return decline(engine, q, "the index is empty")
     model = load_model(engine.settings.answer_model)
+    relevant = scored[0].score >= model.relevant_from
     spans = gather(q, scored)
     if not spans:
-        return decline(engine, q, "no passage holds a candidate answer")
-    X = featurize(engine, q, scored, spans)
+        reason = "no passage holds a candidate answer"
+        return not_stated(engine, q, scored, None, reason) if relevant else decline(engine, q, reason)
+    X = featurize(engine, q, scored, spans, model.type_probs(engine.embed, q))
     raw = model.raw(X)
     cands = merge_forms(_grouped(spans, raw))
     top = cands[0]
     share = engine.settings.answerable_share
     confidence = model.confidence(X, raw, int(raw.argmax()), share)
     if confidence < model.decline_below:
-        return decline(engine, q, f"no passage answers it with enough confidence ({confidence:.0%}, "
-                                  f"answering from {model.decline_below:.0%})", confidence)
-    # A rival value must be an answer the model would give too, were it the best.
+        reason = (f"no passage answers it with enough confidence ({confidence:.0%}, "
+                  f"answering from {model.decline_below:.0%})")
+        if not relevant:
+            return decline(engine, q, reason, confidence, top.value)
+        return not_stated(engine, q, scored, top, reason, confidence)
+    # A rival value must be an answer the model would give too, were it the best, and be
+    # about what the question names as much as the answer is ("North Korea's 11,000" is no
+    # rival to "Russia's 10,000" when the question asks about Russia).
+    anchors = anchors_of(q)
     confident = [c for c in cands[1:] if c.label == top.label
-                 and model.confidence(X, raw, c.best_index, share) >= model.decline_below] if q.kind in CONFLICT_KINDS else []
+                 and model.confidence(X, raw, c.best_index, share) >= model.decline_below
+                 and not far_names(engine, anchors, c.support[0][0].row)] if q.kind in CONFLICT_KINDS else []
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]
@@ -81,9 +97,28 @@ def _mention(c: Candidate, s: Scored) -> float:
     return max((p for (t, _, _), p in zip(c.support, c.mention_scores) if t is s), default=0.0)
 
 
-def decline(engine: Engine, q: Question, reason: str, confidence: float = 0.0) -> Answer:
+def decline(engine: Engine, q: Question, reason: str, confidence: float = 0.0, candidate: str | None = None) -> Answer:
+    """``no_match``: nothing retrieved is relevant enough to show."""
     text = render.decline_text(len(engine.articles), question_names(engine, q))
-    return Answer(q.text, False, None, text, [], reason=reason, confidence=confidence)
+    return Answer(q.text, False, None, text, [], reason=reason, confidence=confidence, status=NO_MATCH, candidate=candidate)
+
+
+def not_stated(engine: Engine, q: Question, scored: list[Scored], top: Candidate | None, reason: str,
+               confidence: float = 0.0) -> Answer:
+    """``not_stated``: no answer is sure enough; the closest passages are quoted (the best
+    candidate's sentence first), and the question's names that they never tie to the
+    asked fact are named ("The articles don't say this about China")."""
+    closest = ([_support(top)[0]] if top else []) + scored
+    seen: set[str] = set()
+    chosen = [s for s in closest if not (s.row.node_id in seen or seen.add(s.row.node_id))][:CLOSEST]
+    cites = _citations(engine, chosen, scored)
+    far = set(far_names(engine, anchors_of(q), chosen[0].row)) if chosen else set()
+    # the question's capitalised runs ("South Korea") that hold a far name word ("south")
+    runs = (re.sub(r"['’]s$", "", r) for r in re.findall(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", q.text))
+    subject = list(dict.fromkeys(r for r in runs if any(w.lower() in far for w in r.split())))
+    text = render.not_stated_text(cites, subject)
+    return Answer(q.text, False, None, text, cites, reason=reason, confidence=confidence, status=NOT_STATED,
+                  not_about=subject, candidate=top.value if top else None)
 
 
 def _support(c: Candidate) -> list[Scored]:

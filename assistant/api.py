@@ -8,7 +8,6 @@ the engine and swap in a new snapshot when done.
 """
 from __future__ import annotations
 
-import re
 import threading
 import time
 from pathlib import Path
@@ -16,8 +15,8 @@ from typing import Any
 
 from .errors import ArticleNotFound, ExportError, IndexEmpty, InvalidQuestion
 from .models import Answer, Article, ArticleSummary, IngestReport
+from .preparation import prepare
 from .settings import Settings
-from .text import stem, tokens
 
 _engine = None
 _lock = threading.RLock()
@@ -77,11 +76,11 @@ def ask(question: str, history: Any = None) -> Answer:
         raise IndexEmpty(f"No articles are indexed: {snap.settings.seeds_dir} holds none. "
                          "Add some with `assistant ingest PATH` (or set NEWSQA_SEEDS_DIR).")
     t1 = time.perf_counter()
-    query, q, expansion = _prepare(snap, q_text, history)
+    query, q, expansion = prepare(snap, q_text, history)
     if not q.focus or all(f.isdigit() for f in q.focus):
         answer = decline(snap, q, "the question has no words the articles could match")
     else:
-        hits = snap.retriever.retrieve(query, lexical_extra=expansion)
+        hits = snap.retriever.retrieve(query, q.vector, lexical_extra=expansion)
         t2 = time.perf_counter()
         scored = score_hits(snap, q, hits)
         answer = compose(snap, q, scored)
@@ -92,32 +91,12 @@ def ask(question: str, history: Any = None) -> Answer:
     return answer
 
 
-def _prepare(eng, q_text: str, history: Any):
-    """The question as retrieval and answering see it: follow-ups resolved, its kind,
-    the corpus names it mentions, and corpus neighbours for words no article uses."""
-    from .followup import normalise_history, resolve
-    from .question import analyse
-
-    turns = normalise_history(history)
-    if not turns and len(re.findall(r"[A-Za-z]{2,}", q_text)) < 2:
-        raise InvalidQuestion(f"“{q_text}” is too short to search for: ask a full question, "
-                              "e.g. “Who visited Pyongyang on June 17?”")
-    query = resolve(q_text, turns, eng.vocab)
-    q = analyse(q_text, query)
-    q.names = [n for n, _ in eng.vocab.find_names(query)]
-    unknown = {s: w for w in tokens(query) for s in [stem(w)] if s in q.focus and not eng.vocab.known(s)}
-    near = eng.synonyms.neighbours(list(unknown.values()))
-    q.soft = {s: dict(near.get(w, [])) for s, w in unknown.items()}
-    expansion = " ".join(k for v in q.soft.values() for k in v)
-    return query, q, expansion
-
-
 def retrieve_articles(question: str, history: Any = None, k: int = 5) -> list[str]:
     """Doc ids ranked by their best sentence, retrieved exactly as ``ask`` retrieves
     (for retrieval recall/MRR in the evals)."""
     snap = engine().snapshot()
-    query, _, expansion = _prepare(snap, _check(question, snap.settings), history)
-    hits = snap.retriever.retrieve(query, lexical_extra=expansion)
+    query, q, expansion = prepare(snap, _check(question, snap.settings), history)
+    hits = snap.retriever.retrieve(query, q.vector, lexical_extra=expansion)
     ranked: list[str] = []
     for hit in hits:
         doc = snap.rows[hit.node_id].doc_id

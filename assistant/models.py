@@ -64,10 +64,22 @@ class Citation:
         return d
 
 
+ANSWERED, NOT_STATED, NO_MATCH = "answered", "not_stated", "no_match"
+STATUSES = (ANSWERED, NOT_STATED, NO_MATCH)
+
+
 @dataclass
 class Answer:
+    """One of three outcomes (``status``):
+
+    - ``answered``: a confident short answer about what the question names, with its quotes;
+    - ``not_stated``: no such answer; ``citations`` are the closest passages, quoted and cited
+      like any other, but ``short_answer`` is None: they are shown as context, not as the answer;
+    - ``no_match``: nothing in the articles is relevant; no quotes.
+    """
+
     question: str
-    answered: bool  # False when the articles don't hold the answer
+    answered: bool  # status == "answered"
     short_answer: str | None  # the fact itself: "more than 62,000 soldiers", "June 18"
     text: str  # markdown shown to the user: short answer, quotes with [n], sources
     citations: list[Citation] = field(default_factory=list)
@@ -78,10 +90,25 @@ class Answer:
     # answer model (assistant/answering). For a decline: the best candidate's probability.
     confidence: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    status: str = ""  # set from ``answered`` when not given
+    # not_stated: the question's names that the closest passages never tie to the asked fact
+    # ("China" in "How many troops has China sent to Russia?")
+    not_about: list[str] = field(default_factory=list)
+    # When it declined: the span the model would have answered with, at ``confidence``. The
+    # evals read it to draw risk against coverage at every threshold; it is never shown.
+    candidate: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            self.status = ANSWERED if self.answered else NO_MATCH
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+        self.answered = self.status == ANSWERED
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
+            "status": self.status,
             "answered": self.answered,
             "short_answer": self.short_answer,
             "text": self.text,
@@ -90,6 +117,7 @@ class Answer:
             "resolved_question": self.resolved_question,
             "reason": self.reason,
             "confidence": self.confidence,
+            "not_about": self.not_about,
             "timings_ms": self.timings_ms,
         }
 

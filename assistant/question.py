@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .text import QUESTION_WORDS, content_stems
 
@@ -105,6 +106,7 @@ class Question:
     excluded: set[str] = field(default_factory=set)  # stems an answer must not merely repeat
     proper: set[str] = field(default_factory=set)  # capitalised words of the question: "Chongjin"
     names: list[str] = field(default_factory=list)  # corpus names in the query (set by the caller)
+    vector: Any = None  # the query's embedding (set by the caller; retrieval and the answer-type model read it)
 
 
 def analyse(text: str, query: str | None = None) -> Question:

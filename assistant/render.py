@@ -4,6 +4,8 @@ from __future__ import annotations
 from .models import Citation
 
 DECLINE = "The articles don't say."
+NOT_STATED = "Not stated in the articles."
+CLOSEST_HEADING = "The closest passages (context, not an answer):"
 # Display only (not a decision): answers the model is less sure of than this are marked.
 LOW_CONFIDENCE = 0.5
 
@@ -41,3 +43,15 @@ def decline_text(n_articles: int, mentioned: list[str]) -> str:
         names = ", ".join(dict.fromkeys(mentioned))
         msg += f": they mention {names}, but not what you asked"
     return msg + "."
+
+
+def not_stated_text(citations: list[Citation], subject: list[str]) -> str:
+    """No bold short answer: a notice, then the closest passages, cited like any quote."""
+    about = f" They don't tie {_join(subject)} to what you asked." if subject else ""
+    parts = [f"**{NOT_STATED}**{about} {CLOSEST_HEADING}", quotes_block(citations),
+             "**Sources**\n\n" + "\n\n".join(citation_line(c) for c in citations)]
+    return "\n\n".join(parts)
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

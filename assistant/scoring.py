@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .engine import Engine, SentenceRow
 from .question import Question
 from .retrieval import Hit
+from .tables.sentences import SentenceRow
 from .text import content_stems
+
+if TYPE_CHECKING:  # the snapshot is passed in: importing the engine here would close an import circle
+    from .engine import Engine
 
 COSINE_WEIGHT = 0.55
 CANDIDATES = 14  # fused hits that are scored

@@ -99,6 +99,11 @@ class CaseResult:
     causes: list[str] = field(default_factory=list)
     offenders: list[Offender] = field(default_factory=list)
     error: str | None = None
+    status: str = ""  # answered / not_stated / no_match (the engine's Answer.status)
+    confidence: float | None = None
+    # The best answer is right, whether or not it was asserted (a declined answer's
+    # candidate): what the risk-coverage curve needs at thresholds other than the product's.
+    best_right: bool = False
 
     @property
     def failed(self) -> bool:
@@ -212,7 +217,18 @@ def score_case(case: Case, answer: AnswerLike, grounding: Grounding, retrieved: 
         retrieval_counted=counted, latency_s=latency_s, cold=cold,
         reason=getattr(answer, "reason", None), resolved_question=getattr(answer, "resolved_question", None),
         causes=causes, offenders=offenders, error=error,
+        status=getattr(answer, "status", "") or ("answered" if answer.answered else "no_match"),
+        confidence=getattr(answer, "confidence", None), best_right=_best_right(case, answer, correct),
     )
+
+
+def _best_right(case: Case, answer: AnswerLike, correct: bool) -> bool:
+    if not case.answerable:
+        return False
+    if answer.answered:
+        return correct
+    candidate = getattr(answer, "candidate", None)
+    return bool(candidate) and first_form(candidate, case.all_forms) is not None
 
 
 __all__ = ["AnswerLike", "CaseResult", "Grounding", "Offender", "Ref", "Span", "contains_form", "score_case"]

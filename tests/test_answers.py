@@ -40,16 +40,22 @@ def test_where_kim_met_the_culture_minister(seeded_env):
     "How old is Hong Min?",
     "Who won the 2022 World Cup?",
     "What is the name of the ship raised at Chongjin?",
-    pytest.param("How many troops did North Korea send to Syria?", marks=pytest.mark.xfail(
-        strict=True, reason="known miss of the learned answer model (issue #7): a place the articles never mention is "
-        "not a signal it learned (SQuAD never asks about one); the rule that declined it showed no gain on the "
-        "unseen-prose folds and was removed")),
+    # a place the articles never mention: declined since the confidence learned grounding (issue 13)
+    "How many troops did North Korea send to Syria?",
 ])
 def test_declines_when_the_articles_do_not_say(seeded_env, question):
+    """No short answer. Either nothing is relevant (no_match: no quotes), or the closest
+    passages are quoted as context (not_stated), verbatim like any quote."""
+    from assistant import get_article
+
     a = ask(question)
-    assert not a.answered, a.text
-    assert a.citations == [] and a.short_answer is None
-    assert "don't say" in a.text
+    assert not a.answered and a.short_answer is None, a.text
+    assert a.status in ("not_stated", "no_match")
+    if a.status == "no_match":
+        assert a.citations == [] and "don't say" in a.text
+    else:
+        assert a.citations and a.text.startswith("**Not stated in the articles.**")
+        assert all(get_article(c.doc_id).text[c.start:c.end] == c.quote for c in a.citations)
 
 
 def test_near_miss_names_what_the_corpus_does_mention(seeded_env):
@@ -75,7 +81,13 @@ def test_one_wire_story_is_quoted_once_and_names_both_outlets(seeded_env):
     assert {cite.outlet, *cite.also_in} == {"The Star", "Straits Times"}
 
 
-def test_follow_up_uses_the_conversation(seeded_env):
+def test_follow_up_uses_the_conversation(seeded_env, monkeypatch):
+    from assistant import api
+
+    # a corpus where nearly every question is answerable: the first answer is asserted (issue 13's
+    # default operating point shows it as not_stated, with Shoigu's sentence as the closest passage)
+    monkeypatch.setenv("NEWSQA_ANSWERABLE_SHARE", "0.97")
+    api.reset()
     first = ask("Who visited Pyongyang on June 17?")
     assert "Shoigu" in (first.short_answer or "")
     for history in ([("Who visited Pyongyang on June 17?", first.text)],

@@ -146,6 +146,27 @@ def test_chat_markdown_escapes_question_and_quotes():
     assert 'class="newsqa-declined"' in declined and "<x>" not in declined and "<y>" not in declined
 
 
+def test_ask_reports_each_of_the_three_outcomes(client, seeded_env):
+    for question, status in (("How many soldiers has Russia lost in the Kursk operation?", "answered"),
+                             ("How many troops has Belarus sent to Russia?", "not_stated"),
+                             ("What is the capital of France?", "no_match")):
+        result = client.predict(question, api_name="/ask")
+        assert result["status"] == status and result["answered"] is (status == "answered")
+        assert (result["short_answer"] is None) is (status != "answered")
+        assert bool(result["citations"]) is (status != "no_match")
+
+
+def test_not_stated_markdown_is_a_notice_then_cited_passages():
+    cite = {"marker": 1, "quote": XSS, "doc_id": "a", "title": "T", "outlet": "O", "date": "d", "start": 0, "end": 1,
+            "also_in": []}
+    md = render.answer_markdown({"status": "not_stated", "answered": False, "short_answer": None, "text": "",
+                                 "not_about": ["<b>Belarus</b>"], "citations": [cite]})
+    assert md.startswith('<div class="newsqa-not-stated">') and "Not stated in the articles." in md
+    assert "&lt;b&gt;Belarus&lt;/b&gt;" in md and "<b>" not in md and "<script" not in md
+    assert "\\[1\\]" in md and "**Sources**" in md
+    assert "**" not in md.split("**Sources**")[0]  # nothing bold before the sources: no short answer
+
+
 def test_a_warm_answer_comes_within_a_second(client, seeded_env):
     import time
 

@@ -153,6 +153,25 @@ def test_declined_answer_is_a_distinct_notice(page: Page):
     shot(page, "declined")
 
 
+def test_not_stated_shows_the_closest_passages_as_context_not_an_answer(page: Page):
+    answer = ask(page, "How many troops has Belarus sent to Russia?")
+    notice = answer.locator(".newsqa-not-stated")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Not stated in the articles.")
+    expect(notice).to_contain_text("They don't tie Belarus to what you asked.")
+    expect(answer.locator(".newsqa-declined")).to_have_count(0)  # not the no-match notice either
+    expect(answer.locator("strong", has_text=re.compile(r"\d"))).to_have_count(0)  # no bold figure as an answer
+    expect(answer).to_contain_text("[1]")
+    # the passages are cited like any quote: the first opens in its article, highlighted
+    sources = page.locator("#newsqa-sources")
+    expect(sources).to_be_visible()
+    sources.locator("label").first.click()
+    mark = page.locator("#newsqa-article mark.newsqa-mark")
+    expect(mark).to_be_visible()
+    assert squash(mark.inner_text()) in squash(answer.inner_text())
+    shot(page, "not_stated")
+
+
 def click_example(page: Page, question: str) -> Locator:
     """Press one of the example-question buttons; return the new bot message."""
     n = page.locator(BOT).count()

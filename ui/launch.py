@@ -33,6 +33,9 @@ CSS = """
 .newsqa-declined { border-left: 4px solid #d97706; background: #fef3c7; color: #78350f;
   padding: .6em .9em; border-radius: 6px; }
 .newsqa-declined small { color: #92400e; }
+.newsqa-not-stated { border-left: 4px solid #64748b; background: #f1f5f9; color: #1e293b;
+  padding: .6em .9em; border-radius: 6px; margin-bottom: .4em; }
+.newsqa-not-stated small { color: #475569; }
 #newsqa-article .newsqa-article { padding: .25em .5em; }
 #newsqa-article .newsqa-title { margin: 0 0 .2em; }
 #newsqa-article .newsqa-meta { opacity: .75; font-size: .9em; margin-bottom: .6em; }

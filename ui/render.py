@@ -27,6 +27,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 MARK_ID_PREFIX = "newsqa-cite"
 DECLINE_HEADING = "The articles don't say."
+NOT_STATED_HEADING = "Not stated in the articles."
+CLOSEST_NOTE = "No passage answers this for certain. The closest passages are quoted below as context, not as an answer."
 PANEL_PLACEHOLDER = (
     '<div class="newsqa-empty">Choose a source of the last answer, or an article in the '
     "Corpus tab, to read it in full here.</div>"
@@ -80,9 +82,12 @@ def answer_markdown(answer: Any) -> str:
     first, then each quote with its [n] marker, then the sources.  A declined
     answer is a visibly different notice, never something that looks like a fact.
     """
-    if not _get(answer, "answered"):
-        return declined_html(_get(answer, "text"), _get(answer, "reason"))
+    status = _get(answer, "status") or ("answered" if _get(answer, "answered") else "no_match")
     citations: Sequence[Any] = _get(answer, "citations") or []
+    if status == "not_stated" and citations:
+        return not_stated_markdown(_get(answer, "not_about") or [], citations)
+    if status != "answered":
+        return declined_html(_get(answer, "text"), _get(answer, "reason"))
     if not citations:  # answered without quotes: fall back to the engine's own text, HTML-escaped
         return md_html_escape(_get(answer, "text") or "")
     lines: list[str] = []
@@ -97,15 +102,33 @@ def answer_markdown(answer: Any) -> str:
         note = md_literal(confidence_note(float(confidence)))
         lines.append(f"⚠ **{note}**" if low else f"*{note}*")
     lines.append("")
+    lines += _quotes_and_sources(citations)
+    return "\n".join(lines).strip()
+
+
+def _quotes_and_sources(citations: Sequence[Any]) -> list[str]:
+    lines: list[str] = []
     for c in citations:
         quote = " ".join((_get(c, "quote") or "").split())
         lines.append(f"> “{md_literal(quote)}” \\[{int(_get(c, 'marker'))}\\]")
         lines.append(">")
-    if lines[-1] == ">":
+    if lines and lines[-1] == ">":
         lines.pop()
     lines += ["", "**Sources**", ""]
     lines += [f"- {_source_line(c)}" for c in citations]
-    return "\n".join(lines).strip()
+    return lines
+
+
+def not_stated_markdown(not_about: Sequence[str], citations: Sequence[Any]) -> str:
+    """No answer: a notice that cannot be read as one, then the closest passages, each
+    quoted and cited exactly as an answer's quotes are, so the reader can check them."""
+    about = f" They don't tie {html_text(', '.join(not_about))} to what you asked." if not_about else ""
+    notice = (
+        '<div class="newsqa-not-stated">'
+        f"<strong>⚠ {html_text(NOT_STATED_HEADING)}</strong>{about}"
+        f"<br><small>{html_text(CLOSEST_NOTE)}</small></div>"
+    )
+    return "\n".join([notice, "", *_quotes_and_sources(citations)]).strip()
 
 
 def declined_html(text: str | None, reason: str | None) -> str:

@@ -17,12 +17,13 @@ import numpy as np
 from ..extract import candidates, proximity, sentence_tokens
 from ..question import Question
 from ..scoring import Scored, window_text
-from ..text import STOP, TOKEN, content_stems, stem
+from ..text import TOKEN, content_stems, stem
+from .answer_type import WH, focus_noun, wh_word
+from .grounding import ABSENT, anchors_of, levels
 from .spans import Span
 
 KINDS = ["what", "money", "measure", "age", "number", "time", "date", "duration", "treaty", "place", "building",
          "person", "organisation", "name", "yesno", "describe"]
-WH = ["what", "which", "who", "whom", "whose", "when", "where", "why", "how many", "how much", "how long", "how"]
 LABELS = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
           "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "PROPN", "NP", "CLAUSE"]
 # A word naming each spaCy label, so the asked kind can be compared with it by meaning.
@@ -31,19 +32,24 @@ LABEL_WORDS = {"PERSON": "person", "NORP": "nationality", "FAC": "building", "OR
                "LANGUAGE": "language", "DATE": "date", "TIME": "time", "PERCENT": "percentage", "MONEY": "money",
                "QUANTITY": "quantity", "ORDINAL": "order", "CARDINAL": "number"}
 PREPOSITIONS = frozenset("in at on by from to of for with during since until near".split())
+# One-hot columns the ranker uses. Pruned (issue 13): wh-words and labels no fold model ever
+# split on once the learned answer type (type_prob) carried what the label is worth.
+WH_COLUMNS = [w for w in WH if w not in ("whom", "whose", "how much", "how long")]
+LABEL_COLUMNS = [x for x in LABELS if x not in ("PRODUCT", "EVENT", "WORK_OF_ART", "LANGUAGE", "TIME", "QUANTITY",
+                                                "ORDINAL", "CLAUSE")]
 
 NAMES = [
     # question
-    "q_kind", *[f"wh_{w.replace(' ', '_')}" for w in WH], "q_words", "q_focus", "q_known", "q_unknown_names", "q_soft", "q_has_number",
+    "q_kind", *[f"wh_{w.replace(' ', '_')}" for w in WH_COLUMNS], "q_words", "q_focus", "q_known", "q_unknown_names", "q_soft", "q_has_number",
     # best sentence (how answerable the question looks at all)
     "best_score", "best_cosine", "best_coverage", "best_predicate", "best_names_ok", "second_score",
     # the span's sentence
     "s_rank", "s_score", "s_score_rel", "s_cosine", "s_coverage", "s_predicate", "s_names_ok",
     "s_bm25_rel", "s_fused_rank", "s_position", "s_words",
     # the span
-    *[f"label_{x}" for x in LABELS], "label_wanted", "label_also", "words", "chars", "has_digit", "capitalised", "relative_start",
+    *[f"label_{x}" for x in LABEL_COLUMNS], "label_wanted", "label_also", "words", "chars", "has_digit", "capitalised", "relative_start",
     "repeats_question", "proximity", "left_hits", "right_hits", "near_hits", "nearest", "after_preposition",
-    "governor_asked", "head_in_span", "support_sentences", "support_docs", "rule_score", "rule_rank",
+    "governor_asked", "head_in_span", "support_sentences", "rule_score", "rule_rank",
     "in_parentheses", "question_numbers_in_sentence",
     "left_distance", "right_distance", "between_matches", "matched_before", "matched_after",
     "contains_candidates", "inside_candidates", "starts_with_determiner", "head_similarity",
@@ -51,31 +57,18 @@ NAMES = [
     "missing_share", "max_missing_idf",
     # the asked kind ("what percentage", "which king") against what the span's label names
     "type_label_similarity",
+    # the learned answer type (answer_type): P(this span's label | the question), and is it the likeliest label
+    "type_prob", "type_is_top",
+    # grounding: how far from the span's sentence the article ties the question's names, numbers and words
+    "g_name_max", "g_name_mean", "g_number_max", "g_content_mean", "g_absent_idf", "g_far_idf",
 ]
+TYPE_COLUMNS = [NAMES.index("type_prob"), NAMES.index("type_is_top")]
 
 
 @lru_cache(maxsize=1 << 16)
 def _stems(text: str) -> frozenset[str]:
     """Content stems of a sentence window or a span: the same texts recur across questions."""
     return frozenset(content_stems(text))
-
-
-def wh_word(text: str) -> str:
-    low = text.lower()
-    for w in ("how many", "how much", "how long"):
-        if w in low:
-            return w
-    first = re.findall(r"\b(what|which|who|whom|whose|when|where|why|how)\b", low)
-    return first[0] if first else "other"
-
-
-def type_word(q: Question) -> str | None:
-    """The noun that names the kind of answer: "country" in "What country is ...", "soldiers"
-    in "how many soldiers"."""
-    if q.head_word:
-        return q.head_word
-    m = re.search(r"\b(?:[Ww]hat|[Ww]hich)\s+(?:[A-Z]\w+\s+)*([a-z]+)\b", q.text)
-    return m.group(1) if m and m.group(1) not in STOP else None
 
 
 def _code(value: str, table: list[str]) -> int:
@@ -86,7 +79,17 @@ def _one_hot(value: str, table: list[str]) -> list[float]:
     return [float(value == x) for x in table]
 
 
-def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> np.ndarray:
+def type_columns(labels: list[str], probs: np.ndarray | None) -> np.ndarray:
+    """The answer-type columns of spans with these labels (``probs``: over LABELS; None:
+    not known yet, as when the trainer collects spans before the type model is fitted)."""
+    if probs is None:
+        return np.zeros((len(labels), 2), np.float32)
+    top = int(np.argmax(probs))
+    idx = [LABELS.index(lab) for lab in labels]
+    return np.asarray([[probs[i], float(i == top)] for i in idx], np.float32)
+
+
+def featurize(engine, q: Question, scored: list[Scored], spans: list[Span], type_probs: np.ndarray | None = None) -> np.ndarray:
     if not spans:
         return np.zeros((0, len(NAMES)), np.float32)
     vocab = engine.vocab
@@ -104,12 +107,10 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
             for s, a, b in c.support:
                 rule.setdefault((s.row.node_id, a, b), (c.score, r))
     by_key = Counter()
-    docs_by_key: dict[str, set[str]] = {}
     for sp in spans:
         by_key[sp.key] += 1
-        docs_by_key.setdefault(sp.key, set()).add(sp.sentence.row.doc_id)
     q_row = [
-        _code(q.kind, KINDS), *_one_hot(wh_word(q.text), WH), len(TOKEN.findall(q.text)), len(focus),
+        _code(q.kind, KINDS), *_one_hot(wh_word(q.text), WH_COLUMNS), len(TOKEN.findall(q.text)), len(focus),
         sum(vocab.known(s) for s in focus) / max(len(focus), 1), len(vocab.unknown_names(q.text)), len(q.soft),
         float(bool(q_numbers)),
         best.score, best.hit.cosine, best.coverage, best.predicate, float(best.names_ok),
@@ -123,7 +124,9 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
     missing: dict[str, tuple[float, float]] = {}
     type_sim: dict[str, float] = {}
     max_idf = vocab.max_idf() or 1.0
-    asked_type = type_word(q)
+    asked_type = focus_noun(q)
+    anchors = anchors_of(q)
+    grounded: dict[str, list[float]] = {}
     rows = []
     for sp in spans:
         s = sp.sentence
@@ -153,16 +156,18 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
         repeats = sum(st in focus for st in stems) / max(len(stems), 1)
         rs, rr = rule.get((s.row.node_id, sp.start, sp.end), (0.0, 99))
         article_len = len(engine.by_doc.get(s.row.doc_id, ())) or 1
+        if s.row.node_id not in grounded:
+            grounded[s.row.node_id] = _grounding(engine, anchors, s.row, max_idf)
         rows.append(q_row + [
             sp.rank, s.score, s.score / (best.score or 1.0), s.hit.cosine, s.coverage, s.predicate, float(s.names_ok),
             s.hit.bm25 / max_bm25, fused_rank.get(s.row.node_id, 99), s.row.idx / article_len, len(tk),
-            *_one_hot(sp.label, LABELS), float(sp.label in q.labels), float(sp.label in q.also),
+            *_one_hot(sp.label, LABEL_COLUMNS), float(sp.label in q.labels), float(sp.label in q.also),
             len(sp.value.split()), len(sp.value), float(bool(re.search(r"\d", sp.value))),
             float(sp.value[:1].isupper()), sp.start / max(len(text), 1),
             repeats, proximity(tk, sp.start, sp.end, focus, soft, idf, focus_idf), left, right, near, min(dists, default=99),
             float(bool(before) and before[-1][2] in PREPOSITIONS),
             float(bool(sp.governor) and stem(sp.governor) in focus), float(bool(q.head) and q.head in stems),
-            by_key[sp.key], len(docs_by_key[sp.key]), rs, rr,
+            by_key[sp.key], rs, rr,
             float(text[:sp.start].count("(") > text[:sp.start].count(")")),
             float(bool(q_numbers) and q_numbers <= set(re.findall(r"\d+", text))),
             min(dl, default=99), min(dr, default=99), float(bool(dl) and bool(dr)),
@@ -171,17 +176,37 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
             sum(sp.start <= a and b <= sp.end and (a, b) != (sp.start, sp.end) for a, b in others),
             sum(a <= sp.start and sp.end <= b and (a, b) != (sp.start, sp.end) for a, b in others),
             float(bool(re.match(r"(?:the|a|an)\s", sp.value))), head_sim.get(word, 0.0),
-            *missing[s.row.node_id], type_sim.get(sp.label, 0.0),
+            *missing[s.row.node_id], type_sim.get(sp.label, 0.0), 0.0, 0.0, *grounded[s.row.node_id],
         ])
-    return np.asarray(rows, np.float32)
+    X = np.asarray(rows, np.float32)
+    X[:, TYPE_COLUMNS] = type_columns([sp.label for sp in spans], type_probs)
+    return X
+
+
+def _grounding(engine, anchors, row, max_idf: float) -> list[float]:
+    """g_* features: max and mean level of the question's names (0 when it names none),
+    max level of its numbers, idf-weighted mean level of its content words, and the
+    largest idf of a content word the article never uses / does not put near the sentence."""
+    lv = levels(engine, anchors, row)
+    idf = engine.vocab.idf
+    weights = [idf(s) for s in anchors.content]
+    total = sum(weights) or 1.0
+    return [max(lv.names, default=0) / ABSENT, (sum(lv.names) / len(lv.names) / ABSENT) if lv.names else 0.0,
+            max(lv.numbers, default=0) / ABSENT,
+            sum(w * k for w, k in zip(weights, lv.content)) / total / ABSENT,
+            max((w for w, k in zip(weights, lv.content) if k == ABSENT), default=0.0) / max_idf,
+            max((w for w, k in zip(weights, lv.content) if k >= 2), default=0.0) / max_idf]
 
 
 # The answer-level features: is the best span right at all? The span model ranks; these
 # (with its probability and its lead over the runner-up) feed the calibrated confidence.
-ANSWER_FEATURES = ["best_score", "best_cosine", "best_coverage", "best_predicate", "best_names_ok", "second_score",
+# Pruned: second_score, support_sentences and support_docs (weights ~0 in every fold; support
+# across articles is constant in an encyclopaedia and off the scale in news).
+ANSWER_FEATURES = ["best_score", "best_cosine", "best_coverage", "best_predicate", "best_names_ok",
                    "q_unknown_names", "q_known", "q_focus", "s_rank", "s_score_rel", "s_cosine", "s_coverage",
-                   "s_predicate", "s_names_ok", "label_wanted", "repeats_question", "support_sentences", "support_docs",
-                   "near_hits", "missing_share", "max_missing_idf"]
+                   "s_predicate", "s_names_ok", "label_wanted", "repeats_question",
+                   "near_hits", "missing_share", "max_missing_idf", "type_prob", "type_is_top",
+                   "g_name_max", "g_name_mean", "g_number_max", "g_content_mean", "g_absent_idf", "g_far_idf"]
 _ANSWER_COLUMNS = [NAMES.index(n) for n in ANSWER_FEATURES]
 ANSWER_NAMES = ["logit", "lead_over_second", *ANSWER_FEATURES]
 

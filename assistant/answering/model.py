@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .answer_type import TypeModel
 from .features import ANSWER_NAMES, NAMES, answer_features
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
@@ -42,6 +43,10 @@ class AnswerModel:
     decline_below: float  # answer only when that probability reaches this
     card: dict = field(default_factory=dict)
     answerable_share: float = 0.5  # share of answerable questions in the training data
+    types: TypeModel | None = None  # the expected answer type, an input of the span features
+    # Below this best-passage score nothing retrieved is relevant ("no_match"); above it a
+    # declined question still shows its closest passages ("not_stated"). Measured on the folds.
+    relevant_from: float = 0.0
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Sigmoid of the summed leaf values: a ranking score, not yet a probability."""
@@ -66,10 +71,18 @@ class AnswerModel:
         are answerable, the odds are shifted by the ratio of the two priors (the standard
         correction for a change of class prior)."""
         z = (np.clip(answer_features(X, raw, i), self.lo, self.hi) - self.mean) / self.scale
-        logit = float(z @ self.weights + self.bias)
-        if answerable_share is not None:
-            logit += _log_odds(answerable_share) - _log_odds(self.answerable_share)
-        return 1.0 / (1.0 + float(np.exp(-logit)))
+        p = 1.0 / (1.0 + float(np.exp(-float(z @ self.weights + self.bias))))
+        return p if answerable_share is None else shift(p, self.answerable_share, answerable_share)
+
+    def type_probs(self, embed, q) -> np.ndarray | None:
+        """P(gold span label | question) over the span labels (None for a model without one)."""
+        if self.types is None:
+            return None
+        from vectorstore.embedder import DIMENSIONS
+
+        from .answer_type import question_vector
+
+        return self.types.probs(question_vector(embed, q, DIMENSIONS))
 
     # -- (de)serialisation --------------------------------------------------
     def to_json(self) -> dict:
@@ -78,7 +91,8 @@ class AnswerModel:
                 "depth": self.depth, "answer_features": ANSWER_NAMES,
                 "calibration": {**{k: getattr(self, k).tolist() for k in ("lo", "hi", "mean", "scale", "weights")},
                                 "bias": self.bias},
-                "decline_below": self.decline_below, "answerable_share": self.answerable_share, "card": self.card}
+                "decline_below": self.decline_below, "answerable_share": self.answerable_share,
+                "relevant_from": self.relevant_from, "types": self.types.to_json() if self.types else None, "card": self.card}
 
     @classmethod
     def from_json(cls, d: dict) -> AnswerModel:
@@ -90,7 +104,17 @@ class AnswerModel:
                    np.asarray(t["value"], np.float64), np.asarray(t["roots"], np.int32), int(d["depth"]),
                    *(np.asarray(d["calibration"][k], np.float64) for k in ("lo", "hi", "mean", "scale", "weights")),
                    float(d["calibration"]["bias"]), float(d["decline_below"]), d.get("card", {}),
-                   float(d.get("answerable_share", 0.5)))
+                   float(d.get("answerable_share", 0.5)), TypeModel.from_json(d["types"]) if d.get("types") else None,
+                   float(d.get("relevant_from", 0.0)))
+
+
+def shift(p: float, from_share: float, to_share: float) -> float:
+    """A probability calibrated where ``from_share`` of questions are answerable, moved to
+    where ``to_share`` are: the odds change by the ratio of the two priors (the standard
+    correction for a change of class prior)."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    logit = float(np.log(p / (1 - p))) + _log_odds(to_share) - _log_odds(from_share)
+    return 1.0 / (1.0 + float(np.exp(-logit)))
 
 
 def _log_odds(p: float) -> float:

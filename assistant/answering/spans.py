@@ -2,13 +2,16 @@
 tagged at ingest in the best sentences, plus a clause for questions a phrase can't answer.
 
 Nothing is filtered by hand-set weights here: the model learns which spans answer.
-Only spans that merely repeat the question are dropped (they can never be the answer).
+Dropped are only spans that can never be an answer: those that merely repeat the
+question, those that touch a photo credit, byline, agency tag or dateline, and fragments
+of a name ("North" out of the place "North Korea").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from ..corpus.boilerplate import credit_ranges
 from ..extract import _clean, clause_answer, key_of
 from ..question import Question
 from ..scoring import Scored
@@ -16,6 +19,18 @@ from ..text import content_stems
 
 SENTENCES = 8  # best sentences whose spans are candidates
 CLAUSE_SENTENCES = 3
+# Entity labels that name one thing: a span strictly inside one of these is a fragment of a name.
+NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "PROPN"})
+
+
+def _unusable(entities, a: int, b: int, label: str, credits: list[tuple[int, int]]) -> bool:
+    """Does ``[a, b)`` touch a credit, or is it a piece of a longer name: an untagged run or
+    a name of the same kind strictly inside it ("North" in "North Korea", "Kim" in "Kim Jong
+    Un"; not "Russia" in "Russia's Security Council", a name of its own)?"""
+    if any(a < y and x < b for x, y in credits):
+        return True
+    return any(outer in NAME_LABELS and outer != "PROPN" and x <= a and b <= y and (x, y) != (a, b)
+               and (label in ("PROPN", "NP") or label == outer) for x, y, outer, *_ in entities)
 
 
 @dataclass
@@ -35,9 +50,10 @@ def gather(q: Question, scored: list[Scored]) -> list[Span]:
     seen: set[tuple[str, int, int]] = set()
     for rank, s in enumerate(scored[:SENTENCES]):
         text = s.row.text
+        credits = credit_ranges(text)
         for a, b, label, *rest in s.row.entities:
             value = _clean(text[a:b])
-            if not value or (s.row.node_id, a, b) in seen or "[" in value:
+            if not value or (s.row.node_id, a, b) in seen or "[" in value or _unusable(s.row.entities, a, b, label, credits):
                 continue  # "[" : a reference mark caught in the span ("this day.[citation")
             seen.add((s.row.node_id, a, b))
             stems = content_stems(value)

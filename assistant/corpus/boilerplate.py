@@ -25,3 +25,23 @@ def trim_end(text: str) -> int:
                 end = len(text[: m.start()].rstrip())
                 changed = True
     return end
+
+
+# Photo credits, bylines, agency tags and datelines inside article text: news conventions,
+# not facts. Spans that touch them never become answers ("REUTERS/ File Photo (Reuters)
+# -Sergei Shoigu" is not what Kim wore). The text itself is kept: quotes stay verbatim.
+CREDITS = re.compile(
+    r"\bFILE PHOTO:"
+    r"|\b(?:File )?Photos? (?:by|courtesy of)\s+[\w.&/-]+(?:/[\w.&-]+)*"
+    r"|\b[A-Z]{2,}(?:[-/][A-Z]{2,})*\s+via\s+[A-Z]{2,}/?(?:\s*(?:File Photo|Handout|Pool)\b)?"
+    r"|\b[A-Z]{2,}/\s*(?:File Photo|Handout|Pool)?"
+    r"|\b[A-Z]{2,}(?:/[A-Z]{2,}(?:-[A-Z]{2,})?)+"
+    r"|\((?:Reuters|AP|AFP|UPI|Yonhap|Bloomberg|Xinhua|KCNA|TASS)\)\s*[-–—]*"
+    r"|\((?:Reporting|Writing|Additional reporting|Editing) by[^)]*\)"
+    r"|^[A-Z][A-Z .'-]{2,}[.,]\s+[A-Z][a-z]+\.? \d{1,2}(?:, \d{4})?\s+\([A-Za-z]+\)\s*[-–—]+",
+    re.M)
+
+
+def credit_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of credits, bylines, agency tags and datelines in ``text``."""
+    return [m.span() for m in CREDITS.finditer(text) if m.end() > m.start()]

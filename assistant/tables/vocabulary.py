@@ -113,6 +113,10 @@ class Vocabulary:
     def known(self, stem: str) -> bool:
         return self.df(stem) > 0
 
+    def names(self) -> list[tuple[str, str]]:
+        """Every (name, label) of the gazetteer (the trainer draws substitute subjects from it)."""
+        return [(k, lab) for k, lab in self._db.query("SELECT key, label FROM names ORDER BY key")]
+
     def find_names(self, text: str) -> list[tuple[str, str]]:
         """(surface, label) of corpus names in ``text``, in order of appearance: at each
         position the longest name bounded by non-word characters, scanning on after it

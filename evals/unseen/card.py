@@ -10,19 +10,31 @@ def write_card(result: dict) -> None:
     load.cache_clear()
     model = load(DEFAULT_PATH)
     c = model.card
-    rows = "\n".join(f"| {k} | {', '.join(v['articles'])} | {v['has_ans_f1']} | {v['no_ans_declined']} | {v['overall_f1']} |"
-                     for k, v in sorted(result["folds"].items()))
+    rows = "\n".join(f"| {k} | {', '.join(v['articles'])} | {v['precision_at_product_prior']} | {v['answerable_right']} | "
+                     f"{v['has_ans_f1']} | {v['no_ans_declined']} | {v['overall_f1']} |" for k, v in sorted(result["folds"].items()))
     CARD.write_text(f"""# Answer model card
 
 **What it does.** Ranks candidate answer spans (entities, noun phrases, clauses from the
 best retrieved sentences) with gradient-boosted trees, then a logistic regression turns the
-best span (its score, its lead over the runner-up, how well the passage covers the question)
-into a calibrated probability that it is right (F1 ≥ {c['correct_f1']} against the gold answer).
-The assistant answers when that probability reaches **{model.decline_below:.3f}** and declines below it.
+best span (its score, its lead over the runner-up, how well the passage covers the question,
+how close to it the article ties the question's names, numbers and words) into a calibrated
+probability that it is right (F1 ≥ {c['correct_f1']} against the gold answer). One input of
+the ranker is a learned **answer type**: a multinomial logistic regression from the question
+(its wh-word, its MiniLM embedding and that of its focus noun) to the label of the gold span.
+
+**Operating point.** The assistant asserts an answer when that probability, shifted to the
+product's share of answerable questions ({c['product_answerable_share']}), reaches
+**{model.decline_below:.3f}**: the lowest threshold at which, on out-of-fold picks weighted to that
+share, at least {c['precision_target']:.0%} of asserted answers are right. Below it the closest
+passages are shown as such (`not_stated`); below a best-passage score of {model.relevant_from:.3f}
+(95% of the questions whose closest passages hold the answer score above it) nothing is (`no_match`).
 
 **Data.** SQuAD 2.0, eight Wikipedia articles, 2,805 questions (1,278 answerable, 1,527
 unanswerable) — `evals/data/squad2-open-half.json`, CC BY-SA 4.0 (see `evals/data/README.md`).
-Articles ingested as one corpus; questions asked without their paragraph.
+Articles ingested as one corpus; questions asked without their paragraph. Added for the
+calibration only: answerable questions with one name swapped for a corpus name their article
+never contains, labelled unanswerable (`evals/unseen/augment.py`: questions about a subject the
+articles never tie to the fact, which SQuAD's own unanswerables rarely are).
 
 **Folds.** Four folds of two articles each, by article, never by question. Each fold model
 (`evals/unseen/models/foldK.json`) is trained on the other three folds, with its calibration
@@ -32,15 +44,17 @@ eight articles and calibrated on the fold models' out-of-fold predictions.
 **Cross-validated figures** (each fold scored by the model that never saw it; candidate
 spans as `ask()` produces them; the eval suite re-measures these through `ask()` itself):
 
-| fold | held-out articles | HasAns F1 | unanswerable declined % | overall F1 |
-|---|---|---|---|---|
+| fold | held-out articles | precision asserted % (product's prior) | answerable right % | HasAns F1 | unanswerable declined % | overall F1 |
+|---|---|---|---|---|---|---|
 {rows}
 
 **Training.** LightGBM {c['params']['objective']} on the answerable questions (relevance graded
 by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']};
-logistic-regression calibration (scikit-learn) on out-of-fold picks; threshold maximising
-SQuAD 2.0 overall F1 on those picks. Trained {c['trained']}. Rebuild with `make train`
-(about ten minutes on 2 cores: indexing, 2,805 questions, 17 fits).
+answer-type model fitted per fold too, its probabilities for the ranker's training rows
+cross-fitted (never from a model that saw that row's fold); logistic-regression calibration
+(scikit-learn) on out-of-fold picks; the threshold above on those picks. Trained {c['trained']}.
+Rebuild with `make train` (about ten minutes on 2 cores: indexing, 2,805 questions and the
+synthetic ones, the fits).
 
 **Limits.** Trained on encyclopaedic prose, used on news: the features are about the
 question and the passage (kinds of span, proximity of the question's words, retrieval scores),

@@ -24,8 +24,20 @@ class QuestionRows:
     question: SquadQuestion
     fold: int
     values: list[str]
+    labels: list[str]  # each span's label (the answer-type model's classes)
     X: np.ndarray
     f1: np.ndarray  # best F1 of each span against the gold answers (0 for unanswerable)
+    type_input: np.ndarray  # the question as the answer-type model reads it
+    passages_hold: bool  # the closest passages (as a decline shows them) hold a gold answer
+    best_score: float  # relevance of the best passage
+    synthetic: bool = False  # made by ``augment``: fits the confidence only, never scored
+
+    @property
+    def gold_label(self) -> str | None:
+        """The label of the best-matching span, when one answers: the answer type to learn."""
+        if not len(self.f1) or self.f1.max() < CORRECT_F1:
+            return None
+        return self.labels[int(self.f1.argmax())]
 
     @property
     def y(self) -> np.ndarray:
@@ -56,18 +68,25 @@ def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
         api.reset()
 
 
-def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progress: bool = True) -> list[QuestionRows]:
+def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progress: bool = True,
+            synthetic: bool = False) -> list[QuestionRows]:
     from tqdm import tqdm
 
     from assistant.answering.pipeline import candidates_for
     from assistant.errors import InvalidQuestion
 
+    from .metrics import holds_answer
+
     out = []
     for sq in tqdm(questions, desc="candidates", unit="q", disable=not progress):
         try:
-            spans, X = candidates_for(eng, sq.question)
+            c = candidates_for(eng, sq.question)
         except InvalidQuestion:
-            spans, X = [], np.zeros((0, 0), np.float32)
-        scores = np.asarray([best(f1, sp.value, sq.answers) if sq.answers else 0.0 for sp in spans], np.float32)
-        out.append(QuestionRows(sq, fold_of[sq.title], [sp.value for sp in spans], X, scores))
+            out.append(QuestionRows(sq, fold_of[sq.title], [], [], np.zeros((0, 0), np.float32), np.zeros(0, np.float32),
+                                    np.zeros(0, np.float32), False, 0.0, synthetic))
+            continue
+        scores = np.asarray([best(f1, sp.value, sq.answers) if sq.answers else 0.0 for sp in c.spans], np.float32)
+        held = bool(sq.answers) and any(holds_answer(p, sq.answers) for p in c.passages)
+        out.append(QuestionRows(sq, fold_of[sq.title], [sp.value for sp in c.spans], [sp.label for sp in c.spans], c.X,
+                                scores, c.type_input, held, c.best_score, synthetic))
     return out

@@ -49,3 +49,25 @@ def holds_answer(quote: str, golds: tuple[str, ...]) -> bool:
     """Does a cited passage contain one of the gold answers (normalised)?"""
     text = f" {normalize_answer(quote)} "
     return any(f" {normalize_answer(g)} " in text for g in golds if normalize_answer(g))
+
+
+def prior_weights(answerable, share: float):
+    """Per-question weights that move a set of questions to ``share`` answerable (the
+    product's prior): SQuAD 2.0 is half unanswerable by design, readers' questions are not."""
+    import numpy as np
+
+    a = np.asarray(answerable, bool)
+    have = a.mean() if len(a) else 0.0
+    if have in (0.0, 1.0):
+        return np.ones(len(a))
+    return np.where(a, share / have, (1 - share) / (1 - have))
+
+
+def weighted_precision(asserted, right, answerable, share: float) -> float:
+    """Share of asserted answers that are right, with questions weighted to ``share`` answerable."""
+    import numpy as np
+
+    w = prior_weights(answerable, share)
+    asserted = np.asarray(asserted, bool)
+    total = float(w[asserted].sum())
+    return float(w[asserted & np.asarray(right, bool)].sum() / total) if total else 1.0

@@ -9,7 +9,12 @@ from pathlib import Path
 from ..floors import UNSEEN_FLOORS, UNSEEN_TARGETS
 from .suite import UnseenFigures, UnseenRun, decline_curve, operating_point
 
-ROWS = [("has_ans_f1", "HasAns F1"), ("has_ans_em", "HasAns exact match"),
+ROWS = [("precision_at_prior", "precision of asserted answers % (at the product's prior)"),
+        ("precision", "precision of asserted answers % (as the questions come)"),
+        ("answerable_right", "answerable questions answered right %"),
+        ("passages_hold_answer", "passages shown hold the answer % (answerable; asserted or not_stated)"),
+        ("not_stated", "not_stated %"), ("no_match", "no_match %"),
+        ("has_ans_f1", "HasAns F1"), ("has_ans_em", "HasAns exact match"),
         ("quote_holds_answer", "quote holds the answer %"), ("answered", "answered %"),
         ("unanswerable_declined", "unanswerable declined %"), ("overall_f1", "SQuAD 2.0 overall F1")]
 

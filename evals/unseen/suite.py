@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .collect import squad_engine
+from .collect import CORRECT_F1, squad_engine
 from .dataset import N_FOLDS, SquadArticle, SquadQuestion, load
-from .metrics import best, exact, f1, holds_answer
+from .metrics import best, exact, f1, holds_answer, weighted_precision
 from .train import FOLD_DIR
 
 
@@ -32,6 +32,9 @@ class Outcome:
     quote: str | None  # the first cited passage
     confidence: float | None = None
     latency_s: float | None = None
+    status: str = "no_match"
+    quotes: tuple[str, ...] = ()  # every passage shown: an answer's quotes, or a not_stated answer's closest passages
+    candidate: str | None = None  # a declined answer's best span (for the risk-coverage curve)
 
     @property
     def answerable(self) -> bool:
@@ -48,12 +51,24 @@ class UnseenFigures:
     answered: float  # share of all questions answered
     unanswerable_declined: float
     overall_f1: float  # SQuAD 2.0: declining an unanswerable question scores 1
+    # Precision first (issue 13): asserted answers that are right, as they come and with the
+    # questions weighted to the product's share of answerable ones; answerable questions
+    # answered right; answerable questions whose shown passages (asserted or not_stated) hold the answer.
+    precision: float | None = None
+    precision_at_prior: float | None = None
+    answerable_right: float = 0.0
+    passages_hold_answer: float | None = None
+    not_stated: float = 0.0  # share of all questions
+    no_match: float = 0.0
 
     @classmethod
-    def of(cls, outcomes: list[Outcome]) -> UnseenFigures:
+    def of(cls, outcomes: list[Outcome], share: float | None = None) -> UnseenFigures:
         has = [o for o in outcomes if o.answerable]
         no = [o for o in outcomes if not o.answerable]
         quoted = [holds_answer(o.quote, o.golds) for o in has if o.prediction is not None and o.quote]
+        asserted = np.array([o.prediction is not None for o in outcomes])
+        right = np.array([o.answerable and best(f1, o.prediction, o.golds) >= CORRECT_F1 for o in outcomes])
+        answerable = np.array([o.answerable for o in outcomes])
         return cls(
             questions=len(outcomes), answerable=len(has),
             has_ans_em=100 * _mean(best(exact, o.prediction, o.golds) for o in has),
@@ -62,6 +77,12 @@ class UnseenFigures:
             answered=100 * _mean(o.prediction is not None for o in outcomes),
             unanswerable_declined=100 * _mean(o.prediction is None for o in no),
             overall_f1=100 * _mean(best(f1, o.prediction, o.golds) for o in outcomes),
+            precision=100 * float(right[asserted].mean()) if asserted.any() else None,
+            precision_at_prior=100 * weighted_precision(asserted, right, answerable, share) if asserted.any() and share else None,
+            answerable_right=100 * float(right.sum() / max(answerable.sum(), 1)),
+            passages_hold_answer=100 * _mean(any(holds_answer(p, o.golds) for p in o.quotes) for o in has) if has else None,
+            not_stated=100 * _mean(o.status == "not_stated" for o in outcomes),
+            no_match=100 * _mean(o.status == "no_match" for o in outcomes),
         )
 
 
@@ -80,6 +101,7 @@ class UnseenRun:
     outcomes: list[Outcome]
     notes: list[str] = field(default_factory=list)
     run_s: float = 0.0
+    share: float = 0.8  # the product's share of answerable questions the run was made at
 
     def to_dict(self) -> dict:
         return {"ours": asdict(self.ours), "always_decline": asdict(self.always_decline),
@@ -107,8 +129,17 @@ def _ask_fold(questions: list[SquadQuestion], fold: int, share: float, progress:
             continue
         quote = a.citations[0].quote if a.citations else None
         out.append(Outcome(sq.qid, fold, sq.question, sq.answers, a.short_answer if a.answered else None, quote,
-                           a.confidence, time.perf_counter() - t0))
+                           a.confidence, time.perf_counter() - t0, a.status, tuple(c.quote for c in a.citations),
+                           a.candidate))
     return out
+
+
+def risk_points(outcomes: list[Outcome]):
+    """Each question's confidence, whether its best answer (asserted or not) is right."""
+    from ..risk import Point
+
+    return [Point(o.confidence or 0.0, o.answerable and best(f1, o.prediction or o.candidate, o.golds) >= CORRECT_F1,
+                  o.answerable, o.prediction is not None) for o in outcomes]
 
 
 def sample(questions: list[SquadQuestion], per_fold: int | None, fold_of: dict[str, int]) -> list[SquadQuestion]:
@@ -133,33 +164,36 @@ def run_unseen(per_fold: int | None = None, baseline: bool = True, progress: boo
     questions = sample(all_questions, per_fold, fold_of)
     outcomes: list[Outcome] = []
     thresholds = {k: load_model(FOLD_DIR / f"fold{k}.json").decline_below for k in range(N_FOLDS)}
-    # The questions' own prior, as the data set documents it (written half unanswerable),
-    # not the product's default (NEWSQA_ANSWERABLE_SHARE, for readers' questions).
-    share = sum(q.answerable for q in all_questions) / len(all_questions)
+    # The product's prior (NEWSQA_ANSWERABLE_SHARE, for readers' questions), as a user
+    # meets it: the model's operating point is chosen for it. Precision is reported both as
+    # the questions come (half unanswerable) and weighted to that share.
+    from assistant.settings import Settings
+
+    share = Settings.from_env().answerable_share
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
         with squad_engine(articles, data_dir or Path(tmp)):
             for k in range(N_FOLDS):
                 outcomes += _ask_fold([q for q in questions if fold_of[q.title] == k], k, share, progress)
     declined = [Outcome(o.qid, o.fold, o.question, o.golds, None, None) for o in outcomes]
-    llama = _llama_index(articles, outcomes) if baseline else None
-    folds = {k: UnseenFigures.of([o for o in outcomes if o.fold == k]) for k in range(N_FOLDS)}
+    llama = _llama_index(articles, outcomes, share) if baseline else None
+    folds = {k: UnseenFigures.of([o for o in outcomes if o.fold == k], share) for k in range(N_FOLDS)}
     notes = [f"{len(questions)} questions ({'all' if not per_fold else f'{per_fold} per fold'}) on "
              f"{len(articles)} articles ingested as one corpus; {N_FOLDS} folds of two articles, each answered "
-             f"by the model trained on the other folds; confidence shifted to the data set's own share of answerable "
-             f"questions ({share:.3f})."]
-    return UnseenRun(UnseenFigures.of(outcomes), UnseenFigures.of(declined), llama, folds, thresholds, outcomes,
-                     notes, time.perf_counter() - started)
+             f"by the model trained on the other folds, at the product's share of answerable questions ({share:g}): "
+             f"precision 'at prior' weights the questions to that share."]
+    return UnseenRun(UnseenFigures.of(outcomes, share), UnseenFigures.of(declined, share), llama, folds, thresholds, outcomes,
+                     notes, time.perf_counter() - started, share)
 
 
-def _llama_index(articles: list[SquadArticle], outcomes: list[Outcome]) -> UnseenFigures:
+def _llama_index(articles: list[SquadArticle], outcomes: list[Outcome], share: float) -> UnseenFigures:
     from .baseline import SentenceBaseline
 
     base = SentenceBaseline(articles)
     answered = []
     for o in outcomes:
         top = base.answer(o.question)
-        answered.append(Outcome(o.qid, o.fold, o.question, o.golds, top, top))
-    return UnseenFigures.of(answered)
+        answered.append(Outcome(o.qid, o.fold, o.question, o.golds, top, top, status="answered", quotes=(top,) if top else ()))
+    return UnseenFigures.of(answered, share)
 
 
 def decline_curve(outcomes: list[Outcome]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,17 +19,21 @@ import argparse
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from assistant.answering.features import NAMES, answer_features
-from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, save
+from assistant.answering.answer_type import TypeModel, fit_types
+from assistant.answering.features import LABELS, NAMES, TYPE_COLUMNS, answer_features, type_columns
+from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, save, shift
+from assistant.settings import Settings
 
+from .augment import swap_subjects
 from .collect import CORRECT_F1, QuestionRows, collect, squad_engine
 from .dataset import N_FOLDS, load
+from .metrics import weighted_precision
 
 FOLD_DIR = Path(__file__).resolve().parent / "models"
 # The span model ranks the spans of one question (LambdaRank on answerable questions, graded
@@ -41,6 +45,14 @@ PARAMS = {"objective": "lambdarank", "lambdarank_truncation_level": 5, "learning
           "verbose": -1, "num_threads": 2, "seed": 7, "deterministic": True}
 ROUNDS = 150
 GRADES = 3  # relevance 0-3 from a span's F1
+# The operating point: the model answers when its confidence reaches the lowest threshold at
+# which, on out-of-fold picks weighted to the product's share of answerable questions, at
+# least this share of the answers it asserts are right. Precision first: a wrong answer
+# with a citation misleads more than a decline with the closest passages.
+PRECISION_TARGET = 0.65
+# "no_match" below the best-passage score that this share of the answerable questions whose
+# closest passages hold the answer reach (out of fold): those passages are still shown.
+PASSAGES_KEPT = 0.95
 
 
 @dataclass
@@ -72,17 +84,45 @@ class TopPick:
     z: np.ndarray  # answer_features of the top span (empty: no candidate at all)
     f1: float
     answerable: bool
+    synthetic: bool = False  # fits the calibration only
+
+
+def fit_type_model(rows: list[QuestionRows]) -> TypeModel:
+    usable = [t for t in rows if t.gold_label]
+    return fit_types(np.vstack([t.type_input for t in usable]), [t.gold_label for t in usable], LABELS)
+
+
+def with_types(rows: list[QuestionRows], types: TypeModel) -> list[QuestionRows]:
+    """Copies of ``rows`` whose answer-type columns are ``types``' probabilities."""
+    out = []
+    for t in rows:
+        if len(t.X):
+            X = t.X.copy()
+            X[:, TYPE_COLUMNS] = type_columns(t.labels, types.probs(t.type_input))
+            t = replace(t, X=X)
+        out.append(t)
+    return out
+
+
+def typed(table: list[QuestionRows], folds: list[int]) -> list[QuestionRows]:
+    """The rows of ``folds`` with cross-fitted answer types: each fold's from a type model
+    that never saw that fold, so the span model learns how far the type model can be trusted
+    on questions it did not train on."""
+    out = []
+    for j in folds:
+        out += with_types([t for t in table if t.fold == j], fit_type_model([t for t in table if t.fold in folds and t.fold != j]))
+    return out
 
 
 def top_picks(model: Fitted, table: list[QuestionRows]) -> list[TopPick]:
     out = []
     for t in table:
         if len(t.X) == 0:
-            out.append(TopPick(np.zeros(0), 0.0, t.question.answerable))
+            out.append(TopPick(np.zeros(0), 0.0, t.question.answerable, t.synthetic))
             continue
         p = model.raw(t.X)
         i = int(np.argmax(p))
-        out.append(TopPick(answer_features(t.X, p, i), float(t.f1[i]), t.question.answerable))
+        out.append(TopPick(answer_features(t.X, p, i), float(t.f1[i]), t.question.answerable, t.synthetic))
     return out
 
 
@@ -121,21 +161,38 @@ def overall_f1(conf: np.ndarray, picks: list[TopPick], threshold: float) -> floa
     return float(np.mean(scores))
 
 
-def choose_threshold(conf: np.ndarray, picks: list[TopPick]) -> float:
-    """The decline threshold that maximises SQuAD 2.0 overall F1 on these picks."""
-    grid = np.unique(np.concatenate([conf, [0.0, 1.01]]))
-    return float(max(grid, key=lambda t: (overall_f1(conf, picks, t), -t)))
+def choose_threshold(conf: np.ndarray, picks: list[TopPick], share: float, product_share: float) -> float:
+    """The lowest threshold on the product's confidence (shifted to ``product_share``) at
+    which the answers asserted on these picks, weighted to that share, are right at least
+    PRECISION_TARGET of the time; 1.01 (never answer) when no threshold reaches it."""
+    real = [i for i, p in enumerate(picks) if not p.synthetic]
+    conf, picks = conf[real], [picks[i] for i in real]
+    shifted = np.array([shift(c, share, product_share) for c in conf])
+    right = np.array([p.answerable and p.f1 >= CORRECT_F1 for p in picks])
+    answerable = np.array([p.answerable for p in picks])
+    grid = np.unique(shifted)
+    ok = [t for t in grid if (shifted >= t).sum() >= 10
+          and weighted_precision(shifted >= t, right, answerable, product_share) >= PRECISION_TARGET]
+    return float(min(ok)) if ok else 1.01
 
 
-def _model(fitted: Fitted, picks: list[TopPick], card: dict) -> AnswerModel:
+def relevance_floor(rows: list[QuestionRows]) -> float:
+    """Best-passage score below which no question's closest passages are shown (no_match)."""
+    held = [t.best_score for t in rows if t.passages_hold and not t.synthetic]
+    return float(np.quantile(held, 1 - PASSAGES_KEPT)) if held else 0.0
+
+
+def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, rows: list[QuestionRows]) -> AnswerModel:
     cal = calibrate(picks)
     conf = cal(picks)
-    threshold = choose_threshold(conf, picks)
-    card = {**card, "decline_below": round(threshold, 4),
-            "calibration_overall_f1": round(overall_f1(conf, picks, threshold), 4)}
     share = float(np.mean([p.answerable for p in picks]))
+    product_share = Settings.from_env().answerable_share
+    threshold = choose_threshold(conf, picks, share, product_share)
+    card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
+            "product_answerable_share": product_share}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
-                       bias=cal.bias, decline_below=threshold, card=card, answerable_share=share)
+                       bias=cal.bias, decline_below=threshold, card=card, answerable_share=share, types=types,
+                       relevant_from=relevance_floor(rows))
 
 
 def cross_fitted(table: list[QuestionRows], folds: list[int]) -> tuple[Fitted, list[TopPick]]:
@@ -157,45 +214,70 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
     for k in folds:
         t0 = time.perf_counter()
         train_folds = [f for f in folds if f != k]
-        fitted, inner = cross_fitted(table, train_folds)
-        held = [t for t in table if t.fold == k]
+        train_rows = typed(table, train_folds)
+        fitted, inner = cross_fitted(train_rows, train_folds)
+        types = fit_type_model(train_rows)
+        held = with_types([t for t in table if t.fold == k], types)
         titles = sorted({a.title for a in articles if a.fold == k})
         model = _model(fitted, inner, {**base_card, "fold": k, "held_out_articles": titles,
-                                       "trained_on_articles": sorted(a.title for a in articles if a.fold != k)})
+                                       "trained_on_articles": sorted(a.title for a in articles if a.fold != k)},
+                       types, train_rows)
         save(model, FOLD_DIR / f"fold{k}.json")
         picks = top_picks(fitted, held)
+        outer_picks += picks  # synthetic ones too: the shipped model's calibration fits on them
+        picks = [p for p in picks if not p.synthetic]  # every figure is on real questions only
         conf = Calibration(model.lo, model.hi, model.mean, model.scale, model.weights, model.bias)(picks)
-        outer_picks += picks
-        figures[f"fold{k}"] = {"articles": titles, **_figures(conf, picks, model.decline_below)}
+        product = np.array([shift(c, model.answerable_share, model.card["product_answerable_share"]) for c in conf])
+        figures[f"fold{k}"] = {"articles": titles, **_figures(product, picks, model.decline_below,
+                                                              model.card["product_answerable_share"])}
         log(f"fold {k} ({', '.join(titles)}): {figures[f'fold{k}']}  [{time.perf_counter() - t0:.0f} s]")
-    final = fit(table)
+    final = fit(typed(table, folds))
     card = {**base_card, "fold": None, "trained_on_articles": sorted(a.title for a in articles),
             "cross_validated": figures}
-    model = _model(final, outer_picks, card)
+    model = _model(final, outer_picks, card, fit_type_model(table), table)
     save(model, DEFAULT_PATH)
     return {"folds": figures, "decline_below": model.decline_below}
 
 
-def _figures(conf: np.ndarray, picks: list[TopPick], threshold: float) -> dict:
+def _figures(conf: np.ndarray, picks: list[TopPick], threshold: float, product_share: float) -> dict:
+    """Held-out figures at the operating point (``conf``: the product's confidence)."""
     has = [(c, p) for c, p in zip(conf, picks) if p.answerable]
     no = [(c, p) for c, p in zip(conf, picks) if not p.answerable]
+    asserted = conf >= threshold
+    right = np.array([p.answerable and p.f1 >= CORRECT_F1 for p in picks])
+    answerable = np.array([p.answerable for p in picks])
     return {"overall_f1": round(100 * overall_f1(conf, picks, threshold), 1),
             "has_ans_f1": round(100 * float(np.mean([(c >= threshold) * p.f1 for c, p in has])), 1),
-            "no_ans_declined": round(100 * float(np.mean([c < threshold for c, _ in no])), 1)}
+            "no_ans_declined": round(100 * float(np.mean([c < threshold for c, _ in no])), 1),
+            "precision_at_product_prior": round(100 * weighted_precision(asserted, right, answerable, product_share), 1),
+            "answerable_right": round(100 * float(right[answerable & asserted].sum() / max(answerable.sum(), 1)), 1)}
 
 
 def cli(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="assistant train", description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", type=Path, help="keep the SQuAD index here (default: a temporary folder)")
+    p.add_argument("--table", type=Path, help="reuse the candidate table pickled here by an earlier run with the same "
+                                              "code (written when missing): refits without re-running 2,805 questions")
     args = p.parse_args(argv)
     articles, questions = load()
     fold_of = {a.title: a.fold for a in articles}
-    with tempfile.TemporaryDirectory() as tmp:
-        with squad_engine(articles, args.data_dir or Path(tmp)) as eng:
-            t0 = time.perf_counter()
-            table = collect(eng, questions, fold_of)
-            print(f"{sum(len(t.X) for t in table):,} candidate spans for {len(table):,} questions "
-                  f"in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if args.table and args.table.exists():
+        import pickle
+
+        table = pickle.loads(args.table.read_bytes())
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            with squad_engine(articles, args.data_dir or Path(tmp)) as eng:
+                t0 = time.perf_counter()
+                table = collect(eng, questions, fold_of)
+                swapped = swap_subjects(eng.vocab, articles, questions)
+                table += collect(eng, swapped, fold_of, synthetic=True)
+                print(f"{sum(len(t.X) for t in table):,} candidate spans for {len(table):,} questions "
+                      f"({len(swapped):,} synthetic) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        if args.table:
+            import pickle
+
+            args.table.write_bytes(pickle.dumps(table))
     result = train(table, articles, log=lambda m: print(m, file=sys.stderr))
     from .card import write_card
 

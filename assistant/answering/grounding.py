@@ -1,0 +1,107 @@
+"""Is a passage about what the question names? Where each of the question's anchors sits
+relative to a candidate's sentence.
+
+An anchor is a name, a number or a content word of the question. Its *level* is how far
+from the sentence the article ties it: 0 in the sentence, 1 in a neighbouring sentence,
+2 within three sentences or in the title, 3 elsewhere in the article, 4 nowhere in it.
+"How many troops has China sent to Russia?" answered from a sentence about North Korea
+leaves "China" at level 3 or 4: the article never ties China to the figure.
+
+Levels are measurements, not rules: the answer model learns on the SQuAD folds how much
+each one matters (``features``), and ``answer`` names the anchors left far out when it
+says the articles don't state the fact for that subject.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..text import TOKEN, content_stems, norm, stem
+
+ABSENT = 4
+NEAR = 1  # sentences on either side that count as the sentence's own context
+CLOSE = 3
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """What the question names: capitalised words and corpus names, numbers, content stems."""
+
+    names: tuple[str, ...]  # lower-cased words of names ("china", "kim", "jong")
+    numbers: tuple[str, ...]
+    content: tuple[str, ...]  # content stems (the question's focus)
+
+
+# Capitalised, but dates, not subjects: "June 17" is anchored by its number, as a date.
+CALENDAR = frozenset("january february march april may june july august september october november december "
+                     "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def anchors_of(q) -> Anchors:
+    names = {w.lower() for n in q.names for w in TOKEN.findall(n)} | set(q.proper)
+    names = {norm(w) for w in names if len(w) > 1 and w not in ("i",) and norm(w) not in CALENDAR}
+    numbers = tuple(dict.fromkeys(re.findall(r"\d[\d,.]*\d|\d", q.text)))
+    return Anchors(tuple(sorted(names)), numbers, tuple(q.focus))
+
+
+@lru_cache(maxsize=1 << 15)
+def _words(text: str) -> frozenset[str]:
+    """Lower-cased words, their stems and bare figures ("11,000" → "11000") of a text."""
+    out: set[str] = set()
+    for t in TOKEN.findall(text):
+        w = norm(t)
+        out.add(w)
+        out.add(stem(w))
+        for part in w.split("-"):
+            out.add(part)
+        if any(ch.isdigit() for ch in w):
+            out.add(re.sub(r"[,.]", "", w))
+    return frozenset(out | set(content_stems(text)))
+
+
+def _has_name(words: frozenset[str], name: str) -> bool:
+    """A name word matches its inflections ("Korea" / "Korean", "Russia" / "Russia's")."""
+    if name in words:
+        return True
+    if len(name) < 4:
+        return False
+    return any(w.startswith(name) and len(w) - len(name) <= 2 or name.startswith(w) and len(name) - len(w) <= 1 and len(w) >= 4
+               for w in words if w[:1] == name[:1])
+
+
+@dataclass(frozen=True)
+class Levels:
+    names: tuple[int, ...]
+    numbers: tuple[int, ...]
+    content: tuple[int, ...]
+
+
+def _article_words(engine, doc_id: str) -> tuple[list[frozenset[str]], frozenset[str], frozenset[str]]:
+    rows = engine.by_doc.get(doc_id) or []
+    per = [_words(r.text) for r in rows]
+    art = engine.articles.get(doc_id) or {}
+    title = _words(str(art.get("title", "")))
+    return per, title, frozenset().union(*per) if per else frozenset()
+
+
+def levels(engine, anchors: Anchors, row) -> Levels:
+    per, title, everything = _article_words(engine, row.doc_id)
+    i = row.idx
+    rings = [per[i] if i < len(per) else _words(row.text),
+             frozenset().union(*per[max(0, i - NEAR): i + NEAR + 1]) if per else frozenset(),
+             frozenset().union(*per[max(0, i - CLOSE): i + CLOSE + 1], title) if per else title,
+             everything]
+
+    def level(match) -> int:
+        return next((k for k, ring in enumerate(rings) if match(ring)), ABSENT)
+
+    return Levels(tuple(level(lambda r, n=n: _has_name(r, n)) for n in anchors.names),
+                  tuple(level(lambda r, x=x: re.sub(r"[,.]", "", x) in r) for x in anchors.numbers),
+                  tuple(level(lambda r, s=s: s in r) for s in anchors.content))
+
+
+def far_names(engine, anchors: Anchors, row, at_least: int = 2) -> list[str]:
+    """The question's name words that the article does not put near ``row``."""
+    lv = levels(engine, anchors, row)
+    return [n for n, k in zip(anchors.names, lv.names) if k >= at_least]

@@ -1,0 +1,147 @@
+"""Three outcomes (issue 13): an answer, the closest passages when none is sure enough
+(``not_stated``), or nothing relevant (``no_match``), through ``ask()`` and the CLI, on
+the real seeds index; and the pieces that decide between them: grounding of the
+question's names, candidate hygiene, the answer-type model, risk against coverage."""
+import json
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+from assistant import ask, get_article
+from assistant.answering.answer_type import fit_types, focus_noun
+from assistant.answering.grounding import anchors_of, far_names
+from assistant.answering.spans import _unusable
+from assistant.corpus.boilerplate import credit_ranges
+from assistant.models import Answer
+from assistant.question import analyse
+from evals.risk import Point, curve
+from evals.unseen.metrics import weighted_precision
+
+ANSWERED = "How many soldiers has Russia lost in the Kursk operation?"
+# The seeds report North Korea's troops in Russia; no article ties Belarus to any figure.
+NOT_STATED = "How many troops has Belarus sent to Russia?"
+NO_MATCH = "What is the capital of France?"
+
+
+def _verbatim(a: Answer) -> None:
+    for c in a.citations:
+        assert get_article(c.doc_id).text[c.start:c.end] == c.quote
+
+
+def test_answered_is_a_short_answer_with_its_quotes(seeded_env):
+    a = ask(ANSWERED)
+    assert a.status == "answered" and a.answered
+    assert "62,000" in a.short_answer
+    assert a.citations and a.text.startswith(f"**{a.short_answer}**")
+    _verbatim(a)
+
+
+def test_not_stated_quotes_the_closest_passages_without_an_answer(seeded_env):
+    a = ask(NOT_STATED)
+    assert a.status == "not_stated" and not a.answered
+    assert a.short_answer is None
+    assert a.not_about == ["Belarus"]
+    assert 1 <= len(a.citations) <= 3
+    _verbatim(a)
+    assert a.text.startswith("**Not stated in the articles.** They don't tie Belarus to what you asked.")
+    assert "closest passages (context, not an answer)" in a.text
+    assert all(f"[{c.marker}]" in a.text for c in a.citations)
+
+
+def test_no_match_quotes_nothing(seeded_env):
+    a = ask(NO_MATCH)
+    assert a.status == "no_match" and not a.answered
+    assert a.citations == [] and a.short_answer is None
+    assert a.text.startswith("**The articles don't say.**")
+
+
+def test_the_json_carries_the_status(seeded_env):
+    for q, status in ((ANSWERED, "answered"), (NOT_STATED, "not_stated"), (NO_MATCH, "no_match")):
+        r = run_cli("ask", "--json", q)
+        assert r.returncode == 0, r.stderr
+        d = json.loads(r.stdout)
+        assert d["status"] == status and d["answered"] is (status == "answered")
+        assert bool(d["citations"]) is (status != "no_match")
+    r = run_cli("ask", NOT_STATED)
+    assert r.returncode == 0 and r.stdout.startswith("**Not stated in the articles.**")
+
+
+def test_status_and_answered_cannot_disagree():
+    assert Answer("q", False, None, "", status="not_stated").status == "not_stated"
+    assert Answer("q", True, "x", "").status == "answered"
+    assert Answer("q", True, None, "", status="no_match").answered is False
+    with pytest.raises(ValueError):
+        Answer("q", False, None, "", status="maybe")
+
+
+def test_a_subject_the_article_never_names_is_not_tied_to_its_figures(seeded_env):
+    """Grounding reads the article around the sentence: "China" is nowhere near North
+    Korea's troop figures; "North Korea" (as "North Korean", "Pyongyang's") is."""
+    import assistant.api as api
+
+    snap = api.engine().snapshot()
+    hits = snap.retriever.retrieve("North Korea sent over 11,000 troops to Russia")
+    row = next(snap.rows[h.node_id] for h in hits if "11,000" in snap.rows[h.node_id].text)
+    china = analyse("How many troops has China sent to Russia?")
+    china.names = [n for n, _ in snap.vocab.find_names(china.query)]
+    assert far_names(snap, anchors_of(china), row) == ["china"]
+    korea = analyse("How many troops has North Korea sent to Russia?")
+    korea.names = [n for n, _ in snap.vocab.find_names(korea.query)]
+    assert far_names(snap, anchors_of(korea), row) == []
+
+
+def test_credits_bylines_and_datelines_are_found():
+    text = ("FILE PHOTO: Kim meets Shoigu in Pyongyang, in this picture released by the Korean Central News Agency. "
+            "KCNA via REUTERS/ File Photo (Reuters) -Sergei Shoigu, a senior Russian security official, held talks.")
+    found = [text[a:b] for a, b in credit_ranges(text)]
+    assert found == ["FILE PHOTO:", "KCNA via REUTERS/ File Photo", "(Reuters) -"]
+    dateline = "SEOUL, June 30 (UPI) — North Korean leader Kim Jong Un met"
+    assert [dateline[a:b] for a, b in credit_ranges(dateline)] == ["SEOUL, June 30 (UPI) —"]
+    assert credit_ranges("The U.S. and South Korea say North Korea has shipped missiles.") == []
+    byline = "(Reporting by Andrew Osborn; editing by Mark Heinrich)"
+    assert credit_ranges(byline) == [(0, len(byline))]
+
+
+def test_a_piece_of_a_name_is_never_a_candidate():
+    entities = ((0, 11, "GPE", ""), (0, 5, "NP", ""), (16, 22, "GPE", ""), (16, 38, "ORG", ""))
+    credits: list = []
+    assert _unusable(entities, 0, 5, "NP", credits)  # "North" of "North Korea"
+    assert not _unusable(entities, 0, 11, "GPE", credits)  # "North Korea" itself
+    assert not _unusable(entities, 16, 22, "GPE", credits)  # "Russia" in "Russia's Security Council": a name of its own
+    assert _unusable(entities, 16, 22, "GPE", [(10, 20)])  # touches a credit
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("Which fighter jets took part in the trilateral air exercise?", "jets"),
+    ("What kinds of missiles does the Choe Hyon carry?", "missiles"),
+    ("What is the name of the destroyer launched at the Nampo Shipyard?", "destroyer"),
+    ("How many soldiers has Russia lost?", "soldiers"),
+])
+def test_the_focus_noun_names_the_kind_of_answer(question, noun):
+    assert focus_noun(analyse(question)) == noun
+
+
+def test_answer_type_model_learns_labels_from_inputs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = ["PERSON" if x[0] > 0.5 else "DATE" if x[1] > 0 else "GPE" for x in X]
+    labels = ["PERSON", "DATE", "GPE", "ORG"]
+    m = fit_types(X, y, labels)
+    probs = np.array([m.probs(x) for x in X])
+    assert (np.array(labels)[probs.argmax(1)] == np.array(y)).mean() > 0.9
+    assert probs[:, labels.index("ORG")].max() < 1e-6  # never a gold label: never wanted
+    np.testing.assert_allclose(probs.sum(1), 1.0)
+
+
+def test_risk_coverage_curve_and_weighted_precision():
+    pts = [Point(0.9, True, True, True), Point(0.8, False, False, True), Point(0.7, True, True, False),
+           Point(0.2, False, True, False)]
+    c = curve(pts)
+    assert c.coverage == [0.0, 1 / 3, 1 / 3, 2 / 3, 2 / 3]
+    assert c.precision == [1.0, 1.0, 0.5, 2 / 3, 0.5]
+    assert c.operating == (1 / 3, 0.5)
+    assert c.area == pytest.approx(1 / 3 * 1.0 + 1 / 3 * 2 / 3)
+    # weighted to 80% answerable, the one wrong answer to an unanswerable question weighs less
+    w = weighted_precision([True, True, False, False], [True, False, True, False], [True, False, True, True], 0.8)
+    assert w == pytest.approx((0.8 / 0.75) / (0.8 / 0.75 + 0.2 / 0.25))
