@@ -15,6 +15,9 @@ from .scoring import CaseResult
 # (field, label, higher_is_better) in report order.
 FIGURE_LABELS: tuple[tuple[str, str, bool], ...] = (
     ("accuracy", "answer accuracy", True),
+    ("asserted_precision", "precision of asserted answers", True),
+    ("answerable_right", "answerable questions answered right", True),
+    ("not_stated_quoted", "not_stated answers that quote a passage", True),
     ("citation_recall", "citation recall", True),
     ("citation_precision", "citation precision", True),
     ("verbatim_rate", "verbatim rate", True),
@@ -46,6 +49,10 @@ class Figures:
     latency_median_s: float | None
     latency_p95_s: float | None
     first_answer_s: float | None = None
+    asserted_precision: float | None = None  # answered cases that are right
+    answerable_right: float | None = None  # answerable cases answered right
+    not_stated_quoted: float | None = None  # not_stated answers with at least one quoted passage
+    statuses: dict | None = None  # cases per Answer.status
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,6 +99,11 @@ def aggregate(results: Sequence[CaseResult], first_answer_s: float | None = None
         latency_median_s=statistics.median(latencies) if latencies else None,
         latency_p95_s=p95(latencies),
         first_answer_s=first_answer_s,
+        asserted_precision=_share(sum(r.correct for r in results if r.answered), sum(r.answered for r in results)),
+        answerable_right=_share(sum(r.correct for r in answerable), len(answerable)),
+        not_stated_quoted=_share(sum(r.citations_total > 0 for r in results if r.status == "not_stated"),
+                                 sum(r.status == "not_stated" for r in results)),
+        statuses={s: sum(r.status == s for r in results) for s in ("answered", "not_stated", "no_match")},
     )
 
 

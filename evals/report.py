@@ -144,6 +144,47 @@ def _offenders(run: SystemRun) -> list[str]:
     return [*lines, ""]
 
 
+def risk_curves(run: EvalRun) -> dict[str, Any]:
+    """Risk against coverage for each suite run: seeds as they are, unseen prose weighted
+    to the product's share of answerable questions."""
+    from .risk import Point, curve
+
+    out = {"seeds": curve([Point(r.confidence or 0.0, r.best_right, r.cited_support is not None, r.answered)
+                           for r in run.ours.results])}
+    if run.unseen is not None:
+        from .unseen.suite import risk_points
+
+        out["unseen"] = curve(risk_points(run.unseen.outcomes), run.unseen.share)
+    return out
+
+
+RISK_TITLES = {"seeds": "Seed suite (112 cases; never tuned on)",
+               "unseen": "Unseen prose (SQuAD 2.0 folds), weighted to the product's prior"}
+
+
+def _risk_section(run: EvalRun) -> list[str]:
+    from .risk import load_before
+
+    curves, (before, note) = risk_curves(run), load_before()
+    lines = ["## Precision first: risk against coverage", "",
+             "Precision: asserted answers that are right. Coverage: answerable questions answered right. "
+             "Each curve sweeps the confidence threshold; the dot is the operating point, chosen on the unseen "
+             "folds by `assistant train` (never on the seed cases). ![Risk against coverage](risk_coverage.png)", "",
+             "| suite | operating point: precision | coverage | area now | area before | precision at 20% coverage, now / before |",
+             "|---|---|---|---|---|---|"]
+    for name, c in curves.items():
+        b = before.get(name)
+        op = c.operating or (0.0, 0.0)
+        now20, before20 = c.precision_at(0.2), b.precision_at(0.2) if b else None
+        lines.append(f"| {name} | {100 * op[1]:.1f}% | {100 * op[0]:.1f}% | {c.area:.3f} | {f'{b.area:.3f}' if b else 'n/a'} | "
+                     f"{'n/a' if now20 is None else f'{100 * now20:.1f}%'} / {'n/a' if before20 is None else f'{100 * before20:.1f}%'} |")
+    if note:
+        lines += ["", f"Before: {note}"]
+    statuses = run.ours.overall.statuses or {}
+    lines += ["", "Seed outcomes: " + ", ".join(f"{k} {v}" for k, v in statuses.items()) + ".", ""]
+    return lines
+
+
 def render_markdown(run: EvalRun) -> str:
     env = run.environment
     base = run.baseline
@@ -157,6 +198,7 @@ def render_markdown(run: EvalRun) -> str:
         + ", ".join(f"{k} ≥ {v:g}: {_verdict(run.verdicts[k])}" for k, v in FLOORS.items()), "",
         "Targets (issue #3): " + ", ".join(f"{k} ≥ {v:g}" for k, v in TARGETS.items())
         + ". The floors ratchet up towards them; they are never lowered to pass.", "",
+        *_risk_section(run),
         "## Seed suite (cases written from the seed articles)", "",
         *_figure_table(run.ours.overall, base.overall if base else None, run.verdicts), "",
         f"Setup (import, before the first ask): ours {run.ours.setup_s:.1f} s"
@@ -191,7 +233,8 @@ def _system_json(run: SystemRun) -> dict[str, Any]:
 def figures_json(run: EvalRun) -> dict[str, Any]:
     out: dict[str, Any] = {"environment": run.environment, "floors": FLOORS, "targets": TARGETS, "verdicts": run.verdicts,
                            "passed": run.passed, "case_problems": run.case_problems,
-                           "systems": {"ours": _system_json(run.ours)}}
+                           "systems": {"ours": _system_json(run.ours)},
+                           "risk_coverage": {k: c.to_dict() for k, c in risk_curves(run).items()}}
     if run.baseline:
         out["systems"]["baseline"] = _system_json(run.baseline)
         out["ratios"] = {"overall": ratios(run.ours.overall, run.baseline.overall),
@@ -239,11 +282,15 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
 def write_report(run: EvalRun, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"report": out_dir / "report.md", "figures": out_dir / "figures.json", "plot": out_dir / "accuracy.png"}
+    paths = {"report": out_dir / "report.md", "figures": out_dir / "figures.json", "plot": out_dir / "accuracy.png",
+             "risk": out_dir / "risk_coverage.png"}
     md, data = render_markdown(run), json.dumps(figures_json(run), indent=2, ensure_ascii=False) + "\n"
     _atomic(paths["report"], lambda p: p.write_text(md, encoding="utf-8"))
     _atomic(paths["figures"], lambda p: p.write_text(data, encoding="utf-8"))
     _atomic(paths["plot"], lambda p: accuracy_png(run, p))
+    from .risk import load_before, png
+
+    _atomic(paths["risk"], lambda p: png(risk_curves(run), load_before()[0], p, RISK_TITLES))
     if run.unseen is not None:
         from .unseen.report import write
 
