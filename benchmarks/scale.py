@@ -42,22 +42,21 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
 from scale_corpus import write_profile_corpus, write_sampled_corpus  # noqa: E402
+from servers import QUIET, ChromaServer  # noqa: E402  (the launcher the tests use too)
 
 TARGETS = {"ingest_words_per_s": 5000, "cold_ask_s_at_100k": 3.0, "warm_p95_ms_at_100k": 60.0, "rss_mb_at_100k": 1024}
-QUIET = {"ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
 # -- processes ------------------------------------------------------------------
@@ -87,47 +86,6 @@ def run(cmd: list[str], env: dict, timeout: float = 7200) -> dict:
 
 def assistant(*args: str) -> list[str]:
     return [sys.executable, "-m", "assistant", *args]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ChromaServer:
-    """A real `chroma run` on 127.0.0.1 at a free port, stopped with SIGTERM at the end."""
-
-    def __init__(self, path: Path):
-        self.path, self.port = path, free_port()
-        exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-        self.proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **QUIET})
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1)
-                return
-            except Exception:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("chroma run exited during start-up") from None
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("chroma run did not answer within 120 s")
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def du_mb(*paths: Path) -> float:
