@@ -93,7 +93,9 @@ class Engine:
         self.store = self._open_index(rebuild)
         with self._write_lock:
             if self.db.get_meta("initialised") is None:
-                self._initialise(progress)
+                with self.db.exclusive():  # a shared store: one app server initialises it, the others wait
+                    if self.db.get_meta("initialised") is None:
+                        self._initialise(progress)
             self.reconcile(progress)
             self._swap()
 

@@ -20,20 +20,24 @@ import pytest
 from conftest import PROJECT_ROOT, run_cli
 from servers import PostgresServer
 from test_crash import check_consistent, generated_corpus, ingest_and_kill
+from test_scale_server import FERRY
+from test_scale_server import SEED as BRIDGE
 
 from assistant import api
 from vectorstore.articles import ArticleStore, ArticleStoreUnavailable, StoredArticle, open_store
 
 pytestmark = pytest.mark.postgres
 
-FERRY = {"title": "Ferry Morning Lark enters service", "outlet": "Wonsan Gazette", "date": "July 3, 2025",
-         "text": "The passenger ferry Morning Lark was launched in Wonsan on 3 July with 412 berths.\n\n"
-                 "Its captain, Ri Song Hui, said the vessel would sail to Rason twice a week."}
-BRIDGE = {"title": "Tumen bridge opens", "outlet": "Test Wire", "date": "May 2, 2025",
-          "text": "The Tumen river bridge opened on Friday after 14 months of work.\n\n"
-                  "Engineers said the bridge carries 40 trucks an hour across the border."}
 FERRY_Q = "How many berths does the ferry Morning Lark have?"
 BRIDGE_Q = "How many trucks an hour does the Tumen river bridge carry?"
+
+
+def _one_seed(tmp_path: Path) -> str:
+    """A seeds dir of one short article (the bridge): a new store indexes it in seconds."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bridge.jsonl").write_text(json.dumps(BRIDGE) + "\n")
+    return str(seeds)
 
 
 def _article(doc_id: str, content: str) -> StoredArticle:
@@ -159,10 +163,7 @@ def own_postgres():
 
 def test_postgres_down_is_a_clear_error_and_leaves_no_partial_state(own_postgres, tmp_path):
     url = own_postgres.database("news")
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "bridge.jsonl").write_text(json.dumps(BRIDGE) + "\n")
-    env = {"NEWSQA_ARTICLES_URL": url, "NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_SEEDS_DIR": str(seeds)}
+    env = {"NEWSQA_ARTICLES_URL": url, "NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_SEEDS_DIR": _one_seed(tmp_path)}
     ferry = tmp_path / "ferry.jsonl"
     ferry.write_text(json.dumps(FERRY) + "\n")
 
@@ -204,10 +205,7 @@ def test_postgres_down_is_a_clear_error_and_leaves_no_partial_state(own_postgres
 def test_cli_verbs_rebuild_and_export_on_postgres(articles_url, tmp_path):
     """articles/show/remove/export and `index --rebuild` from the store, with the store
     on PostgreSQL and the embedded index."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "bridge.jsonl").write_text(json.dumps(BRIDGE) + "\n")
-    env = {"NEWSQA_ARTICLES_URL": articles_url, "NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_SEEDS_DIR": str(seeds)}
+    env = {"NEWSQA_ARTICLES_URL": articles_url, "NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_SEEDS_DIR": _one_seed(tmp_path)}
     ferry = tmp_path / "ferry.jsonl"
     ferry.write_text(json.dumps(FERRY) + "\n")
     r = run_cli("ingest", str(ferry), env=env)
@@ -297,11 +295,8 @@ class App:
 def shared(chroma_server, articles_url, tmp_path):
     """Settings of two app servers on one Chroma server and one PostgreSQL."""
     _, port = chroma_server
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "bridge.jsonl").write_text(json.dumps(BRIDGE) + "\n")
     common = {"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port), "NEWSQA_ARTICLES_URL": articles_url,
-              "NEWSQA_SEEDS_DIR": str(seeds)}
+              "NEWSQA_SEEDS_DIR": _one_seed(tmp_path)}
     return [{**common, "NEWSQA_DATA_DIR": str(tmp_path / name)} for name in ("a", "b")]
 
 
@@ -348,8 +343,11 @@ def test_two_servers_ingesting_at_once_lose_nothing(shared, tmp_path):
         _generated(tmp_path / f"{prefix}.jsonl", prefix, n)
     apps = [App(env) for env in shared]
     try:
+        for app in apps:  # both open a new store at once: one initialises it, the other waits
+            app.send(op="ask", q=BRIDGE_Q)
         for app in apps:
-            assert app(op="ask", q=BRIDGE_Q)["answered"]
+            got = app.reply()
+            assert got["answered"] and got["articles"] == 1
         for app, prefix in zip(apps, ("Apia", "Bergen")):
             app.send(op="ingest", path=str(tmp_path / f"{prefix}.jsonl"))  # both at once
         for app in apps:

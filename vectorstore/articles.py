@@ -180,8 +180,24 @@ class BaseArticleStore:
     def _hold(self, lock_key: int, held: bool) -> None:
         """Take (or release) whatever proves to others that this writer is alive."""
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One process at a time among those sharing the store (PostgreSQL: the first app
+        server initialises a new store while the others wait). SQLite: nothing to do."""
+        yield
+
     def close(self) -> None:
-        raise NotImplementedError
+        with self._lock:
+            self._conn.close()
+
+    def _ready(self):
+        """This store, migrated; its connection closed if that fails (the open fails)."""
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+        return self
 
     # -- schema ----------------------------------------------------------------
     def _migrate(self) -> None:
@@ -295,7 +311,7 @@ class BaseArticleStore:
         rows the caller has ``swept``, and the corpus version changes."""
         if dirty:
             if self._writer is None:
-                writer = (f"{socket.gethostname()}:{os.getpid()}:{_nonce()}", secrets.randbelow(2**31 - 1) + 1)
+                writer = (f"{socket.gethostname()}:{os.getpid()}:{_nonce()}", secrets.randbelow(2**31 - 2) + 2)  # 1: ``exclusive``
                 self._hold(writer[1], True)
                 with self._transaction() as tx:
                     tx.execute("INSERT INTO writers VALUES (?, ?, ?, ?, ?, ?)",
@@ -432,17 +448,7 @@ class ArticleStore(BaseArticleStore):
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise _corrupt(path, exc) from exc
-        store = cls(path, conn, created)
-        try:
-            store._migrate()
-        except BaseException:
-            conn.close()
-            raise
-        return store
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        return cls(path, conn, created)._ready()
 
     def _connection(self) -> sqlite3.Connection:
         return self._conn

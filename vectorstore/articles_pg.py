@@ -14,6 +14,9 @@ the guarantees are ``articles.BaseArticleStore``'s; this engine adds what a serv
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
@@ -40,15 +43,10 @@ class PostgresArticleStore(BaseArticleStore):
         store = cls(url, conn, location)
         try:
             store.created = store._schema() is None
-            store._migrate()
         except BaseException:
             conn.close()
             raise
-        return store
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        return store._ready()
 
     # -- engine hooks ------------------------------------------------------------
     def _connection(self) -> psycopg.Connection:
@@ -80,6 +78,14 @@ class PostgresArticleStore(BaseArticleStore):
     def _hold(self, lock_key: int, held: bool) -> None:
         fn = "pg_advisory_lock" if held else "pg_advisory_unlock"
         self._query(f"SELECT {fn}(?, ?)", (LOCK_SPACE, lock_key))
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        self._query("SELECT pg_advisory_lock(?, 1)", (LOCK_SPACE,))
+        try:
+            yield
+        finally:
+            self._query("SELECT pg_advisory_unlock(?, 1)", (LOCK_SPACE,))
 
     def _alive(self, writers: list[tuple]) -> list[bool]:
         """A writer is alive while some session of this database holds its lock."""
