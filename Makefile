@@ -32,6 +32,8 @@ bench: $(STAMP)
 # against plain llama-index: long (1k + 10k about 25 min on 2 shared cores; building the 100k
 # store about 30 more). Not part of `make test`. SIZES=1000,10000 for the shorter run;
 # SCALE_ARGS="--reuse 100000=DIR" starts 100k from a copy of a store built before.
+# Two app servers on one Chroma server + PostgreSQL (opt-in, issue 15):
+#   make bench-scale SIZES=10000 SCALE_ARGS="--modes embedded,shared --merge --compare-runs 0"
 SIZES ?= 1000,10000,100000
 bench-scale: $(STAMP)
 	$(VENV)/bin/python benchmarks/scale.py --sizes $(SIZES) $(SCALE_ARGS)

@@ -313,9 +313,13 @@ class BaseArticleStore:
             if self._writer is None:
                 writer = (f"{socket.gethostname()}:{os.getpid()}:{_nonce()}", secrets.randbelow(2**31 - 2) + 2)  # 1: ``exclusive``
                 self._hold(writer[1], True)
-                with self._transaction() as tx:
-                    tx.execute("INSERT INTO writers VALUES (?, ?, ?, ?, ?, ?)",
-                               (writer[0], socket.gethostname(), os.getpid(), _process_start(os.getpid()), writer[1], _now()))
+                try:
+                    with self._transaction() as tx:
+                        tx.execute("INSERT INTO writers VALUES (?, ?, ?, ?, ?, ?)",
+                                   (writer[0], socket.gethostname(), os.getpid(), _process_start(os.getpid()), writer[1], _now()))
+                except BaseException:
+                    self._release(writer[1])
+                    raise
                 self._writer = writer
             return
         if self._held:
@@ -325,8 +329,14 @@ class BaseArticleStore:
             tx.executemany("DELETE FROM writers WHERE id = ?", [(w,) for w in gone])
             tx.execute("UPDATE corpus SET version = ? WHERE id = 1", (_nonce(),))
         if self._writer:
-            self._hold(self._writer[1], False)
+            self._release(self._writer[1])
             self._writer = None
+
+    def _release(self, lock_key: int) -> None:
+        try:
+            self._hold(lock_key, False)
+        except UserFacingError:
+            pass  # the connection is gone, and the lock with it
 
     @contextmanager
     def writing(self, swept: Iterable[str] = ()) -> Iterator[None]:
