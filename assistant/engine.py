@@ -344,6 +344,7 @@ class Engine:
         from .ingestion import ingest_paths
 
         with self._write_lock:
+            self._finish_dead_writes(progress)
             before = self.store.version()
             report = ingest_paths(self.store, self.db, self.embed, [Path(p) for p in paths], progress,
                                   self.settings.max_upload_bytes)
@@ -356,12 +357,21 @@ class Engine:
         from .ingestion import ingest_articles
 
         with self._write_lock:
+            self._finish_dead_writes(progress)
             report = IngestReport()
             ingest_articles(self.store, self.db, self.embed, articles, report, progress)
             if report.changed:
                 self._mark_synced()
                 self._swap()
             return report
+
+    def _finish_dead_writes(self, progress=None) -> None:
+        """A writer that died mid-write (on any app server) left stored articles not yet
+        indexed and half-written index rows. The next write on any server finishes its
+        job (``reconcile`` does nothing while that writer is alive): a long-running server
+        need not be restarted for it."""
+        if self.db.index_dirty and self.reconcile(progress):
+            self._swap()
 
     def remove(self, doc_ids: list[str]) -> list[str]:
         """Remove articles from the store, then their sentences from the index; returns the
