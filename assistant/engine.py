@@ -287,6 +287,7 @@ class Engine:
             try:
                 snap = self._snapshot
                 if self.db.state().version != snap.version:
+                    self.store.refresh()  # another server may have rebuilt (recreated) the collections
                     self._swap()
                     snap = self._snapshot
             finally:

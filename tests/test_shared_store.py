@@ -323,6 +323,12 @@ def test_one_server_ingests_the_others_next_question_cites_it_and_a_removal_stop
         assert doc_id not in got["docs"] and not any("412" in q for q in got["quotes"]) and got["articles"] == 1
         assert a(op="get", id=doc_id)["text"] is None
         assert "40" in a(op="ask", q=BRIDGE_Q)["short"]
+
+        r = run_cli("index", "--rebuild", env=shared[0])  # a new shared index, from the store
+        assert r.returncode == 0 and "Indexed 1 articles" in r.stdout, r.stderr
+        for app in apps:  # both pick up the recreated collections at their next question
+            got = app(op="ask", q=BRIDGE_Q)
+            assert got["answered"] and "40" in got["short"], got
     finally:
         for app in apps:
             app.close()
