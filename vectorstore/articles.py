@@ -86,7 +86,7 @@ def _v2(tx) -> None:
     tx.execute("DELETE FROM meta WHERE key IN ('generation', 'index_dirty')")
 
 
-# Schema version N is reached by applying MIGRATIONS[N-1] (every step in one transaction).
+# Schema version N is reached by applying MIGRATIONS[N-1]; the steps a store lacks run in one transaction.
 MIGRATIONS: list[Callable] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -201,9 +201,9 @@ class BaseArticleStore:
 
     # -- schema ----------------------------------------------------------------
     def _migrate(self) -> None:
-        """Apply the migrations this store lacks, each in one transaction, serialised
+        """Apply the migrations this store lacks, all in one transaction, serialised
         between processes by the write lock (a read first: an up-to-date store is not
-        locked on every open)."""
+        locked on every open). A store of a newer schema is refused, never changed."""
         if self._schema() == SCHEMA_VERSION:
             return
         with self._transaction() as tx:
