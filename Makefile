@@ -2,7 +2,7 @@
 VENV  := .venv
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test eval train bench bench-scale browser install
+.PHONY: run test eval train bench bench-scale browser postgres install
 
 install: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/assistant ui
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(VENV)/bin/python -m pytest
 
 eval: $(STAMP)
@@ -32,6 +32,8 @@ bench: $(STAMP)
 # against plain llama-index: long (1k + 10k about 25 min on 2 shared cores; building the 100k
 # store about 30 more). Not part of `make test`. SIZES=1000,10000 for the shorter run;
 # SCALE_ARGS="--reuse 100000=DIR" starts 100k from a copy of a store built before.
+# Two app servers on one Chroma server + PostgreSQL (opt-in, issue 15):
+#   make bench-scale SIZES=10000 SCALE_ARGS="--modes embedded,shared --merge --compare-runs 0"
 SIZES ?= 1000,10000,100000
 bench-scale: $(STAMP)
 	$(VENV)/bin/python benchmarks/scale.py --sizes $(SIZES) $(SCALE_ARGS)
@@ -41,3 +43,10 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Debian's PostgreSQL for the shared-store tests (they start their own throw-away cluster
+# with initdb + pg_ctl on 127.0.0.1; nothing is configured system-wide).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; }

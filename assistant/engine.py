@@ -3,7 +3,8 @@ snapshot of read-side tables every question runs on.
 
 Opened once per process (``api`` caches it). Opening:
 
-1. opens the SQLite article store (integrity-checked; a damaged one stops everything);
+1. opens the article store: SQLite in the data dir (integrity-checked; a damaged one
+   stops everything), or PostgreSQL shared by several app servers (``articles_url``);
 2. opens the Chroma index; an embedded index that cannot be opened is moved aside and
    rebuilt from the article store, with progress;
 3. on a data dir of the older layout (articles only in Chroma) copies them into the
@@ -13,7 +14,9 @@ Opened once per process (``api`` caches it). Opening:
 
 Readers (``ask``) take one ``Snapshot`` reference and use only it: they never wait for
 each other nor for a writer. Writers (ingest, remove, re-index) are serialised by one
-lock and swap in a new snapshot when done.
+lock and swap in a new snapshot when done. The corpus version lives in the article store:
+every process (every app server, when the store is shared) notices another's completed
+write at its next question, with one indexed read, and loads that version.
 """
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ class Snapshot:
     settings: Settings
     store: Any  # vectorstore.store.ChromaStore: the dense half of retrieval reads it
     embed: Any
-    version: str  # the index's corpus version
+    version: str  # the corpus version (the article store's: changes when an index write completes)
     generation: int  # the article store's write counter
     articles: ArticleTable
     by_doc: ByDocView
@@ -78,11 +81,11 @@ def article_dict(s: Any) -> dict:
 class Engine:
     def __init__(self, settings: Settings, progress=None, rebuild: bool = False):
         apply_offline_env()
-        from vectorstore.articles import ArticleStore
+        from vectorstore.articles import open_store
         from vectorstore.embedder import MiniLMEmbedding
 
         self.settings = settings
-        self.db = ArticleStore.open(settings.data_dir)  # first: a damaged store stops everything
+        self.db = open_store(settings.data_dir, settings.articles_url)  # first: a damaged or unreachable store stops everything
         self.embed = MiniLMEmbedding(settings.embed_backend)
         self._write_lock = threading.RLock()
         self.built_from_seeds: IngestReport | None = None
@@ -90,7 +93,9 @@ class Engine:
         self.store = self._open_index(rebuild)
         with self._write_lock:
             if self.db.get_meta("initialised") is None:
-                self._initialise(progress)
+                with self.db.exclusive():  # a shared store: one app server initialises it, the others wait
+                    if self.db.get_meta("initialised") is None:
+                        self._initialise(progress)
             self.reconcile(progress)
             self._swap()
 
@@ -148,7 +153,7 @@ class Engine:
             doc_id=r["doc_id"], title=str(r.get("title", "")), outlet=str(r.get("outlet", "")),
             date_text=str(r.get("date_text", "")), date_iso=r.get("date_iso") or None, url=r.get("url") or None,
             source=str(r.get("source", "")), content_hash=str(r.get("content_hash", "")), text=r["text"]) for r in rows)
-        log.warning("Moved %d articles from the index into the article store %s.", len(rows), self.db.path)
+        log.warning("Moved %d articles from the index into the article store %s.", len(rows), self.db.location)
         return len(rows)
 
     def reconcile(self, progress=None) -> bool:
@@ -157,19 +162,24 @@ class Engine:
         - a stored article whose index record is missing, older or from another pipeline
           version is (re-)indexed: this heals a crash between the store and the index;
         - index rows of articles that are not stored are deleted (they were never cited),
-          except on a shared server, where they are other clients' articles;
-        - after an interrupted write, sentences of any other revision are swept.
+          except on a shared server with a store of this data dir's own, where they are
+          other clients' articles;
+        - after an interrupted write (a dead writer's mark), sentences of any other
+          revision are swept, and the dead writers' marks go.
         Skipped while another live process is writing (its own run finishes the job)."""
         from .ingestion import reindex_stored, revision
 
         with self._write_lock:
-            if self._other_writer_alive() or self._in_sync():
+            others = self.db.other_writers()
+            if any(others.values()) or self._in_sync():
                 return False
+            dead = [w for w, alive in others.items() if not alive]
             stored = self.db.hashes()
             indexed = self.store.article_hashes(_pipeline())
             # On a shared `chroma run` server other clients' articles are not in this data
-            # dir's store: they are theirs, never orphans to delete.
-            shared = self.settings.server_mode
+            # dir's SQLite store: they are theirs, never orphans to delete. A shared
+            # (PostgreSQL) store holds every client's articles: what it lacks is an orphan.
+            shared = self.settings.server_mode and not self.db.shared
             orphans = [] if shared else [d for d in indexed if d not in stored]
             missing = [d for d, h in stored.items() if indexed.get(d) != h]
             if not (orphans or missing or self.db.index_dirty):
@@ -177,17 +187,16 @@ class Engine:
                 return False
             if missing:
                 log.warning("Indexing %d stored articles missing from the index.", len(missing))
-            self.db.mark_index_dirty(True)
-            self.store.bump_version()
-            if orphans:
-                self.store.delete_articles(orphans)
-            reindex_stored(self.store, self.db, self.embed, missing, progress)
-            current = {d: revision(h) for d, h in stored.items()}
-            stray = [n for n, (d, r) in self.store.sentence_owners().items()
-                     if current.get(d) != r and (d in current or not shared)]
-            self.store.delete_sentences(stray)
-            self.store.bump_version()
-            self.db.mark_index_dirty(False)
+            with self.db.writing(swept=dead):
+                self.store.bump_version()
+                if orphans:
+                    self.store.delete_articles(orphans)
+                reindex_stored(self.store, self.db, self.embed, missing, progress)
+                current = {d: revision(h) for d, h in stored.items()}
+                stray = [n for n, (d, r) in self.store.sentence_owners().items()
+                         if current.get(d) != r and (d in current or not shared)]
+                self.store.delete_sentences(stray)
+                self.store.bump_version()
             self._mark_synced()
             return True
 
@@ -207,22 +216,6 @@ class Engine:
     def _mark_synced(self) -> None:
         self.db.set_meta("synced", self._sync_stamp())
 
-    def _other_writer_alive(self) -> bool:
-        raw = self.db.get_meta("index_dirty")
-        try:
-            pid = int(json.loads(raw)["pid"]) if raw else 0
-        except (ValueError, KeyError, TypeError):
-            return False
-        if not pid or pid == os.getpid():
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
     # -- snapshots ----------------------------------------------------------
     def _build_snapshot(self) -> Snapshot:
         """Open (building first, if this version has none) the tables of the current
@@ -233,8 +226,8 @@ class Engine:
         from .tables.store import bm25_root, key_of, matrix_path
 
         s = self.settings
-        generation = self.db.generation()
-        version = self.store.version() or self.store.bump_version()
+        state = self.db.state()
+        version, generation = state.version, state.generation
         key = key_of(version, generation)
         db = self._open_tables(key)
         rows = RowsView(db)
@@ -285,15 +278,16 @@ class Engine:
         """The current snapshot, first reloaded if another process has written since.
 
         A reader never waits: while a writer of this process holds the lock, the current
-        snapshot is returned as it is (the writer swaps in a new one when it is done)."""
+        snapshot is returned as it is (the writer swaps in a new one when it is done).
+        The check is one indexed read of the store's corpus version, which changes only
+        when a write completes: while another process is half-way through an ingest, this
+        one keeps answering from the last complete version."""
         snap = self._snapshot
         if self._write_lock.acquire(blocking=False):
             try:
                 snap = self._snapshot
-                changed = self.store.version() != snap.version or self.db.generation() != snap.generation
-                # While another process is writing, keep answering from the last complete
-                # version: its batches would each be a new version to build tables for.
-                if changed and not self._other_writer_alive():
+                if self.db.state().version != snap.version:
+                    self.store.refresh()  # another server may have rebuilt (recreated) the collections
                     self._swap()
                     snap = self._snapshot
             finally:
@@ -351,6 +345,7 @@ class Engine:
         from .ingestion import ingest_paths
 
         with self._write_lock:
+            self._finish_dead_writes(progress)
             before = self.store.version()
             report = ingest_paths(self.store, self.db, self.embed, [Path(p) for p in paths], progress,
                                   self.settings.max_upload_bytes)
@@ -363,12 +358,21 @@ class Engine:
         from .ingestion import ingest_articles
 
         with self._write_lock:
+            self._finish_dead_writes(progress)
             report = IngestReport()
             ingest_articles(self.store, self.db, self.embed, articles, report, progress)
             if report.changed:
                 self._mark_synced()
                 self._swap()
             return report
+
+    def _finish_dead_writes(self, progress=None) -> None:
+        """A writer that died mid-write (on any app server) left stored articles not yet
+        indexed and half-written index rows. The next write on any server finishes its
+        job (``reconcile`` does nothing while that writer is alive): a long-running server
+        need not be restarted for it."""
+        if self.db.index_dirty and self.reconcile(progress):
+            self._swap()
 
     def remove(self, doc_ids: list[str]) -> list[str]:
         """Remove articles from the store, then their sentences from the index; returns the
@@ -377,11 +381,10 @@ class Engine:
         with self._write_lock:
             found = self.db.delete(doc_ids)
             if found:
-                self.db.mark_index_dirty(True)
-                self.store.bump_version()
-                self.store.delete_articles(found)
-                self.store.bump_version()
-                self.db.mark_index_dirty(False)
+                with self.db.writing():
+                    self.store.bump_version()
+                    self.store.delete_articles(found)
+                    self.store.bump_version()
                 self._mark_synced()
                 self._swap()
             return found

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from vectorstore.errors import UserFacingError
@@ -35,6 +35,9 @@ class Settings:
     # Server mode: when chroma_host is set, the same code talks to `chroma run`.
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # The article store: unset, SQLite in the data dir; postgresql://USER:PASSWORD@HOST:PORT/DB,
+    # one store shared by several app servers (with one Chroma server). Not in repr: a password.
+    articles_url: str | None = field(default=None, repr=False)
     # "onnx" (int8, no torch: fast cold start) or "torch" (fp32 sentence-transformers).
     embed_backend: str = "onnx"
     max_question_chars: int = 2000
@@ -79,5 +82,9 @@ class Settings:
             raise UserFacingError(f"{PREFIX}ANSWERABLE_SHARE must be between 0 and 1 (exclusive), not {kwargs['answerable_share']}.")
         if kwargs.get("embed_backend", "onnx") not in ("onnx", "torch"):
             raise UserFacingError(f"{PREFIX}EMBED_BACKEND must be 'onnx' or 'torch', not {kwargs['embed_backend']!r}.")
+        url = kwargs.get("articles_url")
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise UserFacingError(f"{PREFIX}ARTICLES_URL must be a postgresql://USER:PASSWORD@HOST:PORT/DATABASE URL "
+                                  "(unset: the SQLite store in the data dir).")
         return cls(**kwargs)
 

@@ -23,6 +23,13 @@ For each size and mode, every figure comes from fresh processes:
   ingests the article holding its answer into the same server, and the running process's
   next question (and a new CLI process) must cite it; the time of that next question and
   of the one-article ingest (which rebuilds the version's tables) are recorded.
+- shared mode (``--modes embedded,shared``: opt-in, not in the default run): two app
+  processes with data dirs of their own (as on two machines) on one `chroma run` and one
+  PostgreSQL article store (tests/servers.py; fsync on). Process A ingests the corpus;
+  warm, cold and visibility are measured on process B, which loads each version's tables
+  itself; visibility: B is running, A ingests one article, B's next question must cite
+  it. The warm figures are compared with the embedded run of the same size, when run
+  together (``warm_vs_embedded``).
 Above ``--server-copy-above`` sentences the server is started on a copy of the embedded
 store instead of ingesting again (same bytes, half the machine time); its ingest is then
 not timed and the JSON says so. Above ``--memo-above`` sentences the embedded store is
@@ -42,22 +49,21 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
 from scale_corpus import write_profile_corpus, write_sampled_corpus  # noqa: E402
+from servers import QUIET, ChromaServer, PostgresServer  # noqa: E402  (the launcher the tests use too)
 
 TARGETS = {"ingest_words_per_s": 5000, "cold_ask_s_at_100k": 3.0, "warm_p95_ms_at_100k": 60.0, "rss_mb_at_100k": 1024}
-QUIET = {"ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
 # -- processes ------------------------------------------------------------------
@@ -89,47 +95,6 @@ def assistant(*args: str) -> list[str]:
     return [sys.executable, "-m", "assistant", *args]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ChromaServer:
-    """A real `chroma run` on 127.0.0.1 at a free port, stopped with SIGTERM at the end."""
-
-    def __init__(self, path: Path):
-        self.path, self.port = path, free_port()
-        exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-        self.proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **QUIET})
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1)
-                return
-            except Exception:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("chroma run exited during start-up") from None
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("chroma run did not answer within 120 s")
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def du_mb(*paths: Path) -> float:
     total = 0
     for p in paths:
@@ -151,7 +116,9 @@ def bench_size(size: int, mode: str, corpus: Path, info: dict, work: Path, args,
     empty.mkdir(exist_ok=True)
     env = {**os.environ, **QUIET, "NEWSQA_DATA_DIR": str(data), "NEWSQA_SEEDS_DIR": str(empty)}
     env.pop("NEWSQA_CHROMA_HOST", None)
-    server = None
+    env.pop("NEWSQA_ARTICLES_URL", None)
+    server = postgres = None
+    reader_env = env  # the process whose questions are measured
     result: dict = {"sentences_sampled": size, "mode": mode, "articles": info["articles"], "words": info["words"]}
     copied = mode == "server" and size > args.server_copy_above and embedded_data is not None
     reused = args.reuse.get(size) if mode == "embedded" else None
@@ -160,9 +127,13 @@ def bench_size(size: int, mode: str, corpus: Path, info: dict, work: Path, args,
     if copied:  # same bytes as the embedded run: the server serves its Chroma directory
         shutil.copytree(embedded_data / "chroma", server_dir)
         shutil.copytree(embedded_data, data, ignore=shutil.ignore_patterns("chroma"))
-    if mode == "server":
+    if mode in ("server", "shared"):
         server = ChromaServer(server_dir)
-        env.update({"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(server.port)})
+        env.update(server.env)
+    if mode == "shared":  # process A (env) writes, process B (reader_env) with its own data dir reads
+        postgres = PostgresServer(fsync=True)
+        env["NEWSQA_ARTICLES_URL"] = postgres.database("news")
+        reader_env = {**env, "NEWSQA_DATA_DIR": str(work / "shared-data-b")}
     try:
         if copied:
             result["ingest"] = {"timed": False, "note": f"server started on a copy of the embedded {size}-sentence store"}
@@ -182,7 +153,7 @@ def bench_size(size: int, mode: str, corpus: Path, info: dict, work: Path, args,
             result["ingest"] = {"timed": True, "wall_s": round(r["wall_s"], 2), "words_per_s": round(info["words"] / r["wall_s"]),
                                 "sentences_per_s": None, "peak_rss_mb": round(r["peak_rss_mb"], 1), "runs": 1,
                                 "output": r["stdout"].strip()[-300:]}
-        w = run([sys.executable, str(HERE / "scale_worker.py"), str(args.warm_rounds)], env)
+        w = run([sys.executable, str(HERE / "scale_worker.py"), str(args.warm_rounds)], reader_env)
         if w["rc"]:
             raise RuntimeError(f"warm worker failed: {w['stderr']}")
         warm = json.loads(w["stdout"].strip().splitlines()[-1])
@@ -196,21 +167,25 @@ def bench_size(size: int, mode: str, corpus: Path, info: dict, work: Path, args,
 
         cold, cold_rss = [], []
         for i in range(args.cold_runs):
-            c = run(assistant("ask", QUESTIONS[i % len(QUESTIONS)]), env)
+            c = run(assistant("ask", QUESTIONS[i % len(QUESTIONS)]), reader_env)
             if c["rc"]:
                 raise RuntimeError(f"cold ask failed: {c['stderr']}")
             cold.append(c["wall_s"])
             cold_rss.append(c["peak_rss_mb"])
         result["cold_ask_s"] = summary(cold, 2)
         result["cold_ask_peak_rss_mb"] = round(statistics.median(cold_rss), 1)
-        result["disk_mb"] = {"data_dir": du_mb(data), "server_dir": du_mb(server_dir) if mode == "server" else 0.0}
-        result["disk_mb"]["total"] = round(result["disk_mb"]["data_dir"] + result["disk_mb"]["server_dir"], 1)
+        result["disk_mb"] = {"data_dir": du_mb(data), "server_dir": du_mb(server_dir) if server else 0.0}
+        if postgres:
+            result["disk_mb"]["postgres_dir"] = du_mb(postgres.datadir)
+        result["disk_mb"]["total"] = round(sum(result["disk_mb"].values()), 1)
         if server:
-            result["visibility"] = visibility(env, work)
+            result["visibility"] = visibility(env, work, reader_env)
             result["server_peak_rss_mb"] = round(server.peak_rss_mb(), 1)
     finally:
         if server:
             server.stop()
+        if postgres:
+            postgres.close()
     return result
 
 
@@ -226,14 +201,16 @@ The count was the highest since the observatory opened in 1998.
 NEW_QUESTION = "How many meteors did the Orchard Valley observatory record?"
 
 
-def visibility(env: dict, work: Path) -> dict:
-    """A running process (as the UI would be) answers NEW_QUESTION, another process
-    ingests the article holding the answer into the same server and data dir, then the
-    first process's next question must cite it; a new CLI process must too."""
+def visibility(env: dict, work: Path, reader_env: dict | None = None) -> dict:
+    """A running process (as the UI would be; ``reader_env``) answers NEW_QUESTION,
+    another process (``env``) ingests the article holding the answer into the same
+    server and store, then the first process's next question must cite it; a new CLI
+    process must too."""
+    reader_env = reader_env or env
     article = work / "visibility" / "meteors.md"
     article.parent.mkdir(exist_ok=True)
     article.write_text(NEW_ARTICLE)
-    watcher = subprocess.Popen([sys.executable, str(HERE / "scale_worker.py"), "--watch", NEW_QUESTION], env=env, cwd=ROOT,
+    watcher = subprocess.Popen([sys.executable, str(HERE / "scale_worker.py"), "--watch", NEW_QUESTION], env=reader_env, cwd=ROOT,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert watcher.stdout is not None and watcher.stdin is not None
@@ -249,7 +226,7 @@ def visibility(env: dict, work: Path) -> dict:
     finally:
         if watcher.poll() is None:
             watcher.kill()
-    cli = run(assistant("ask", NEW_QUESTION), env)
+    cli = run(assistant("ask", NEW_QUESTION), reader_env)
     title = "Orchard Valley observatory counts a record meteor shower"
     return {"ingest_one_article_s": round(ingest["wall_s"], 2), "ingest_peak_rss_mb": round(ingest["peak_rss_mb"], 1),
             "running_process_before": seen["before"], "running_process_after": seen["after"],
@@ -315,7 +292,7 @@ def plot(results: list[dict], path: Path) -> None:
               ("disk, MB", lambda r: r["disk_mb"]["total"])]
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
     for ax, (title, get) in zip(axes.flat, panels):
-        for mode, marker, color in (("embedded", "o", "C0"), ("server", "s", "C1")):
+        for mode, marker, color in (("embedded", "o", "C0"), ("server", "s", "C1"), ("shared", "^", "C2")):
             rows = sorted((r for r in results if r["mode"] == mode), key=lambda r: r["stored_sentences"])
             pts = [(r["stored_sentences"], get(r)) for r in rows if get(r) is not None]
             if pts:
@@ -388,6 +365,9 @@ def main() -> int:
                     break  # the server run of this size would start from the failed embedded store
                 if mode == "embedded":
                     embedded_data = mode_dir / "embedded-data"
+                embedded = next((e for e in figures["results"] if e["mode"] == "embedded" and e["sentences_sampled"] == size), None)
+                if mode == "shared" and embedded:
+                    r["warm_vs_embedded"] = {k: round(r["warm"]["ask_ms"][k] / embedded["warm"]["ask_ms"][k], 2) for k in ("median", "p95")}
                 figures["results"].append(r)
                 print(json.dumps({k: r[k] for k in ("stored_sentences", "mode", "ingest", "cold_ask_s")})[:400], flush=True)
                 print(json.dumps(r["warm"]), flush=True)

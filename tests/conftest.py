@@ -6,16 +6,16 @@ tests that write (ingest, corruption) take ``fresh_env`` and a store of their ow
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
+from servers import ChromaServer, PostgresServer, free_port  # noqa: F401  (free_port: used by other test modules)
 
 from assistant.settings import PROJECT_ROOT, apply_offline_env
 
@@ -27,7 +27,7 @@ def _use(data_dir: Path, **extra: str) -> None:
     from assistant import api
 
     os.environ["NEWSQA_DATA_DIR"] = str(data_dir)
-    for key in ("NEWSQA_CHROMA_HOST", "NEWSQA_CHROMA_PORT"):
+    for key in ("NEWSQA_CHROMA_HOST", "NEWSQA_CHROMA_PORT", "NEWSQA_ARTICLES_URL"):
         os.environ.pop(key, None)
     os.environ.update(extra)
     api.reset()
@@ -99,12 +99,6 @@ def isolated_data_dir():
                 _use(Path(previous))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_cli(*args: str, env: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})}, cwd=PROJECT_ROOT)
@@ -112,28 +106,31 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 240) -> subproce
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    """A real `chroma run` on 127.0.0.1 (the CLI shipped in the chromadb wheel)."""
-    port = free_port()
-    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    import urllib.request
-
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            break
-        except Exception:
-            if proc.poll() is not None:
-                pytest.fail("chroma run exited during start-up")
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not answer its heartbeat within 60 s")
-    yield proc, port
-    proc.terminate()
+    """A real `chroma run` on 127.0.0.1 (the CLI shipped in the chromadb wheel): (process, port)."""
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        server = ChromaServer(tmp_path / "server", timeout=60)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server.proc, server.port
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL (initdb + pg_ctl on 127.0.0.1) for the session; each test takes
+    a database of its own from it (``articles_url``)."""
+    try:
+        server = PostgresServer()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.close()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def articles_url(postgres_server) -> str:
+    """The URL of a new, empty PostgreSQL database (and its own login role)."""
+    return postgres_server.database(f"news{next(_databases)}")

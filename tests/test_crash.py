@@ -21,8 +21,8 @@ from conftest import SEEDS
 
 from assistant import api, ask, get_article
 from assistant.ingestion import PIPELINE_VERSION, revision
-from assistant.settings import PROJECT_ROOT
-from vectorstore.articles import ArticleStore
+from assistant.settings import PROJECT_ROOT, Settings
+from vectorstore.articles import open_store
 
 N_ARTICLES = 240
 
@@ -42,10 +42,10 @@ def generated_corpus(path: Path, n: int = N_ARTICLES) -> dict[str, str]:
     return corpus
 
 
-def ingest_and_kill(data: Path, corpus: Path, after_lines: int, delay: float) -> list[str]:
+def ingest_and_kill(data: Path, corpus: Path, after_lines: int, delay: float, env: dict | None = None) -> list[str]:
     """Run `assistant ingest` and SIGKILL it ``delay`` s after its ``after_lines``-th
-    progress line; returns the progress lines seen."""
-    env = {**os.environ, "NEWSQA_DATA_DIR": str(data)}
+    progress line; returns the progress lines seen. ``env``: more settings (a server, a store)."""
+    env = {**os.environ, **(env or {}), "NEWSQA_DATA_DIR": str(data)}
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus)], stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True, env=env, cwd=PROJECT_ROOT)
     seen: list[str] = []
@@ -65,11 +65,15 @@ def ingest_and_kill(data: Path, corpus: Path, after_lines: int, delay: float) ->
     return seen
 
 
-def check_consistent(data: Path, corpus: dict[str, str]) -> tuple[int, int]:
-    """Open the data dir as a new process would and check every invariant; returns the
-    number of generated articles present, and how many of them the open had to index
-    (stored before the kill, not yet indexed)."""
-    stored = ArticleStore.open(data)  # integrity-checked
+def check_consistent(data: Path, corpus: dict[str, str], env: dict | None = None,
+                     question: str = "How many soldiers has Russia lost in the Kursk operation?") -> tuple[int, int]:
+    """Open the data dir (with the settings of ``env``) as a new process would and check
+    every invariant; returns the number of generated articles present, and how many of
+    them the open had to index (stored before the kill, not yet indexed)."""
+    os.environ.update(env or {})
+    os.environ["NEWSQA_DATA_DIR"] = str(data)
+    settings = Settings.from_env()
+    stored = open_store(data, settings.articles_url)  # integrity-checked
     for s in stored.all():
         if s.outlet == "Generated Wire":
             assert s.text == corpus[s.title], f"{s.doc_id} stored with partial text"
@@ -79,10 +83,9 @@ def check_consistent(data: Path, corpus: dict[str, str]) -> tuple[int, int]:
     from vectorstore.client import forget_clients
     from vectorstore.store import ChromaStore
 
-    raw_index = ChromaStore(data, "news").article_hashes(PIPELINE_VERSION)
+    raw_index = ChromaStore(data, settings.collection, settings.chroma_host, settings.chroma_port).article_hashes(PIPELINE_VERSION)
     healed = [d for d, h in raw_store.items() if raw_index.get(d) != h]
     forget_clients()
-    os.environ["NEWSQA_DATA_DIR"] = str(data)
     api.reset()
     eng = api.engine()  # reconciles the index with the store
     db_hashes = eng.db.hashes()
@@ -99,7 +102,8 @@ def check_consistent(data: Path, corpus: dict[str, str]) -> tuple[int, int]:
     assert len(owners) == len(eng.rows), "stray sentence rows left in the index"
     assert all(doc in db_hashes and rev == revision(db_hashes[doc]) for doc, rev in owners.values())
     assert set(eng.store.article_hashes()) == set(db_hashes)
-    a = ask("How many soldiers has Russia lost in the Kursk operation?")
+    assert not eng.db.index_dirty, "a dead writer's mark was left behind"
+    a = ask(question)
     assert a.answered and all(get_article(c.doc_id).text[c.start:c.end] == c.quote for c in a.citations)
     assert set(db_hashes) == set(raw_store), "opening must not add or drop stored articles"
     return sum(1 for d in eng.articles.values() if d["outlet"] == "Generated Wire"), len(healed)

@@ -69,16 +69,16 @@ def test_ingest_in_one_process_is_seen_by_the_others_next_question(chroma_server
         asker.wait(60)
 
 
-@pytest.mark.xfail(strict=True, reason="the article store is per data dir: a process with another NEWSQA_DATA_DIR answers "
-                   "only from the articles of its own store (it no longer deletes the others': see the test below)")
-def test_processes_with_their_own_data_dirs_share_one_server(chroma_server, tmp_path):
-    """Several machines (or users) with their own data dir, one `chroma run`: an article
-    ingested by one is answered by the others."""
+@pytest.mark.postgres
+def test_processes_with_their_own_data_dirs_share_one_server(chroma_server, articles_url, tmp_path):
+    """Several machines (or users) with their own data dir, one `chroma run` and one
+    PostgreSQL article store: an article ingested by one is answered by the others."""
     _, port = chroma_server
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "bridge.jsonl").write_text(json.dumps(SEED) + "\n")
-    server = {"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port), "NEWSQA_SEEDS_DIR": str(seeds)}
+    server = {"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port), "NEWSQA_SEEDS_DIR": str(seeds),
+              "NEWSQA_ARTICLES_URL": articles_url}
     a, b = ({**server, "NEWSQA_DATA_DIR": str(tmp_path / name)} for name in ("a", "b"))
     question = "How many berths does the ferry Morning Lark have?"
     for env in (a, b):  # both open the shared index first
@@ -92,8 +92,9 @@ def test_processes_with_their_own_data_dirs_share_one_server(chroma_server, tmp_
 
 
 def test_a_client_with_its_own_data_dir_never_deletes_anothers_articles(chroma_server, tmp_path):
-    """Opening a second data dir against the same server must not sweep the first client's
-    articles out of the shared index as orphans: they are still answered for their owner."""
+    """Without a shared article store (each data dir its own SQLite), opening a second
+    data dir against the same server must not sweep the first client's articles out of
+    the shared index as orphans: they are still answered for their owner."""
     _, port = chroma_server
     server = {"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port), "NEWSQA_COLLECTION": "owners"}
     owners = []

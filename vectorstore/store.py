@@ -97,6 +97,11 @@ class ChromaStore:
         """Drop both collections and start empty (a rebuild from the article store)."""
         for coll in (self.articles, self.sentences):
             self._call(self.client.delete_collection, coll.name)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Fetch the collections again: another process's ``reset`` (an `index --rebuild`
+        on another app server) recreated them under new ids, and the old handles fail."""
         self.articles = self._call(self.client.get_or_create_collection, f"{self.name}_articles", metadata=SPACE)
         self.sentences = self._call(self.client.get_or_create_collection, f"{self.name}_sentences", metadata=SPACE)
         self._vector_store = None
