@@ -50,7 +50,6 @@ def ask_resident(question: str, settings: Settings) -> tuple[dict | None, str | 
     if not isinstance(info, dict) or not isinstance(info.get("port"), int) or info.get("settings") != fingerprint(settings):
         return None, None
     import http.client
-    import socket
 
     conn = http.client.HTTPConnection("127.0.0.1", info["port"], timeout=CONNECT_TIMEOUT_S)
     try:
@@ -60,7 +59,7 @@ def ask_resident(question: str, settings: Settings) -> tuple[dict | None, str | 
         conn.request("POST", "/ask", body=body.encode(), headers={"Content-Type": "application/json"})
         resp = conn.getresponse()
         payload = json.loads(resp.read(MAX_BODY + 1)[:MAX_BODY])
-    except (OSError, socket.timeout, http.client.HTTPException, ValueError):
+    except (OSError, http.client.HTTPException, ValueError):  # refused, timed out, cut off, not JSON
         return None, None
     finally:
         conn.close()
