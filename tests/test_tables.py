@@ -157,10 +157,48 @@ def test_bm25_index_scores_as_llama_index_bm25_retriever_does(tmp_path, seeded_e
     ours = bm25.load(tmp_path, "k", lambda positions: [str(p) for p in positions], top_k=15)
     theirs = BM25Retriever.from_defaults(nodes=[TextNode(text=t, id_=str(i)) for i, t in enumerate(texts)], similarity_top_k=15)
     for q in ("How many troops did North Korea send to Kursk?", "Shoigu Pyongyang talks", "the of and"):
-        a = [(n.node.node_id, round(n.score, 5)) for n in ours.retrieve(QueryBundle(q)) if n.score > 0]
+        a = [(node_id, round(score, 5)) for node_id, score in ours.retrieve(q) if score > 0]
         b = [(n.node.node_id, round(n.score, 5)) for n in theirs.retrieve(QueryBundle(q)) if n.score > 0]
         assert a == b
     assert a == [] and len(b) == 0  # a question of stop words only matches nothing
+
+
+def test_dense_search_is_what_llama_index_retrieves_through_chroma(seeded_env):
+    """Questions query Chroma directly; llama-index's retriever over ChromaVectorStore
+    returns the same sentences in the same order, with the same cosines."""
+    import math
+
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.schema import QueryBundle
+
+    from vectorstore.embedder import MiniLMEmbedding
+
+    eng = api.engine()
+    k = eng.settings.top_k
+    index = VectorStoreIndex.from_vector_store(eng.store.vector_store, embed_model=MiniLMEmbedding(), transformations=[])
+    theirs = index.as_retriever(similarity_top_k=k)
+    for q in (QUESTION, "How many troops did North Korea send to Kursk?", "rocket launch"):
+        vector = eng.embed.encode([q])[0]
+        ours = [(i, 1.0 - d) for i, d in eng.store.nearest(vector, k)]
+        got = [(n.node.node_id, 1.0 + math.log(n.score)) for n in theirs.retrieve(QueryBundle(q, embedding=vector.tolist()))]
+        assert [i for i, _ in ours] == [i for i, _ in got]
+        assert np.allclose([c for _, c in ours], [c for _, c in got], atol=1e-9)
+
+
+def test_a_cold_ask_imports_no_ingest_or_indexing_library(seeded_env):
+    """The query path reads what ingestion wrote without llama-index, spaCy or torch."""
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_ROOT
+
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "assistant", "ask", "--no-server", QUESTION],
+                       capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240)
+    assert r.returncode == 0, r.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in r.stderr.splitlines() if "|" in line}
+    assert "chromadb" in imported and "onnxruntime" in imported  # the query path itself
+    assert not imported & {"llama_index", "spacy", "torch", "transformers", "sentence_transformers", "gradio",
+                           "trafilatura", "tiktoken", "nltk"}
 
 
 def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from llama_index.core.embeddings import BaseEmbedding
-from pydantic import PrivateAttr
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
@@ -165,30 +163,57 @@ def _backend(name: str) -> Any:
     raise ValueError(f"unknown embedding backend {name!r}: use 'onnx' or 'torch'")
 
 
-class MiniLMEmbedding(BaseEmbedding):
-    """llama-index embedding model over either backend (loaded once per process)."""
+class Embedder:
+    """The model on the query path (and in ingestion, which embeds its own batches):
+    ``encode`` only, no llama-index import, which is over a second of a cold start."""
 
-    backend: str = "onnx"
-    _model: Any = PrivateAttr()
-
-    def __init__(self, backend: str = "onnx", **kwargs: Any) -> None:
-        super().__init__(model_name=MODEL_NAME, backend=backend, embed_batch_size=256, **kwargs)
+    def __init__(self, backend: str = "onnx") -> None:
+        self.backend = backend
         self._model = _backend(backend)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(texts)
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.encode([query])[0].tolist()
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+def _llama_index_class() -> type:
+    """``MiniLMEmbedding``: the same model as a llama-index embedding model, for code that
+    hands one to llama-index (the baselines); built on first use."""
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
+    class MiniLMEmbedding(BaseEmbedding):
+        """llama-index embedding model over either backend (loaded once per process)."""
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
+        backend: str = "onnx"
+        _model: Any = PrivateAttr()
 
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embedding(text)
+        def __init__(self, backend: str = "onnx", **kwargs: Any) -> None:
+            super().__init__(model_name=MODEL_NAME, backend=backend, embed_batch_size=256, **kwargs)
+            self._model = _backend(backend)
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return self._model.encode(texts)
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self.encode([query])[0].tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self.encode([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self.encode(texts).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        async def _aget_text_embedding(self, text: str) -> list[float]:
+            return self._get_text_embedding(text)
+
+    return MiniLMEmbedding
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MiniLMEmbedding":
+        cls = globals()[name] = _llama_index_class()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -157,6 +157,13 @@ class ChromaStore:
         for got in self._pages(self.sentences, ["metadatas", "documents"], page):
             yield from zip(got["ids"], (m or {} for m in got["metadatas"]), got["documents"])
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(node id, cosine distance) of the ``k`` sentences nearest ``vector``: the query
+        ChromaVectorStore makes, without importing llama-index on the query path."""
+        got = self._call(self.sentences.query, query_embeddings=[np.asarray(vector).tolist()], n_results=k,
+                         include=["distances"])
+        return list(zip(got["ids"][0], got["distances"][0]))
+
     def sentences_of(self, doc_ids: list[str], chunk: int = 200) -> Iterator[tuple[str, dict, str]]:
         """(node id, flat metadata, text) of these articles' sentences only: what an
         incremental build of the read tables reads, whatever the corpus size."""
