@@ -31,7 +31,7 @@ QUESTIONS = [
     "What did Kim say about the cultural sector?",
 ]
 TARGETS = {"warm_ask_median_ms": 25.0, "cold_cli_ask_median_s": 1.5, "cold_cli_ask_with_serve_median_s": 0.3,
-           "index_seeds_median_s": 30.0, "concurrent_ask_p95_s": 1.0}
+           "index_seeds_median_s": 30.0, "concurrent_ask_p95_s": 1.0, "ingest_ratio_over_llama_index": 1.5}
 CONCURRENT_CLIENTS = 16
 
 
@@ -60,6 +60,17 @@ def bench_cold(runs: int, env: dict, options: tuple[str, ...] = ("--no-server",)
             raise SystemExit(f"ask failed: {err}")
         times.append(dt)
     return times
+
+
+def compare_ingest(runs: int, work: Path) -> dict:
+    """Ingest of the same corpus by us and by plain llama-index (benchmarks/scale.py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale import compare_ingest as compare
+
+    out = compare(runs, work / "ingest")
+    print(f"ingest: ours {out['ours_words_per_s']} words/s, llama-index {out['llama_index_words_per_s']} words/s: "
+          f"{out['speed_ratio_ours_over_llama_index']}x", flush=True)
+    return out
 
 
 def bench_resident(runs: int, env: dict) -> dict:
@@ -296,6 +307,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--ingest-runs", type=int, default=2,
+                        help="ingest of the ~85k-word corpus, ours and plain llama-index alternating (0: skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "NEWSQA_DATA_DIR": data}
@@ -310,6 +323,7 @@ def main() -> int:
         concurrent_client = bench_concurrent(rounds, env, user=_ApiUser)
         concurrent_ingest = bench_concurrent(rounds, env, ingest_articles=300, user=_AskHttpUser)
         resident = bench_resident(args.runs, env)
+        ingest = compare_ingest(args.ingest_runs, Path(data)) if args.ingest_runs else None
     peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     peak_self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {
@@ -324,6 +338,7 @@ def main() -> int:
         "concurrent_chat": concurrent_chat,
         "concurrent_ask_gradio_client": concurrent_client,
         "cold_cli_ask_with_serve_s": resident,
+        "ingest_vs_llama_index": ingest,
         "concurrent_ask_while_ingesting": concurrent_ingest,
         "peak_rss_mb": {"cli_process_max": round(peak_child_mb, 1), "bench_process": round(peak_self_mb, 1)},
         "targets": TARGETS,
@@ -334,6 +349,8 @@ def main() -> int:
             "concurrent_ask_p95_s": round(concurrent["latency_s"]["p95"] / TARGETS["concurrent_ask_p95_s"], 3),
             "concurrent_chat_p95_s": round(concurrent_chat["latency_s"]["p95"] / TARGETS["concurrent_ask_p95_s"], 3),
             "cold_cli_ask_with_serve_median_s": round(resident["median"] / TARGETS["cold_cli_ask_with_serve_median_s"], 3),
+            **({"ingest_ratio_over_llama_index": round(TARGETS["ingest_ratio_over_llama_index"]
+                                                      / ingest["speed_ratio_ours_over_llama_index"], 3)} if ingest else {}),
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
