@@ -15,9 +15,10 @@ from ui.launch import SCROLL_TO_MARK_JS, cli, launch
 __all__ = ["build_app", "cli", "launch"]
 
 # Questions run in parallel (each on an immutable snapshot of the engine's tables), none
-# waiting in Gradio's queue behind another: 16 users at once answered with p95 0.6 s
-# through the chat, where a limit of 4 made them wait their turn. Writes (upload, remove)
-# run one at a time in their own group and never block questions.
+# waiting in Gradio's queue behind another: 16 users at once were answered with p95 0.6 s
+# through /ask and 0.9 s through the chat (`make bench`); under a limit of 4 that made them
+# wait their turn, p95 was 2.9 s. Writes (upload, remove) run one at a time in their own
+# group and never block questions.
 READERS = "newsqa-readers"
 WRITERS = "newsqa-writers"
 READER_CONCURRENCY = None  # no limit: readers never wait for each other
