@@ -11,8 +11,9 @@ answers in-process as before. The server only reads: ingests by other processes 
 through the engine's snapshot check, as they reach the UI.
 
 Protocol: ``POST /ask`` with ``{"question": str, "settings": fingerprint}`` returns
-``{"answer": Answer.to_dict()}``, or ``{"error": message}`` with status 400 for a question
-the engine refuses (the CLI prints it as it would its own), 409 for another fingerprint.
+``{"answer": Answer.to_dict(), "settings": fingerprint}``, or ``{"error": message,
+"settings": fingerprint}`` with status 400 for a question the engine refuses (the CLI
+prints it as it would its own); 409 for another fingerprint, 500 if answering failed.
 """
 from __future__ import annotations
 
@@ -63,12 +64,13 @@ def ask_resident(question: str, settings: Settings) -> tuple[dict | None, str | 
         return None, None
     finally:
         conn.close()
-    return _parse(resp.status, payload)
+    return _parse(resp.status, payload, fingerprint(settings))
 
 
-def _parse(status: int, payload: Any) -> tuple[dict | None, str | None]:
-    """Accept only what this server sends; anything else means answering in-process."""
-    if not isinstance(payload, dict):
+def _parse(status: int, payload: Any, expected: str) -> tuple[dict | None, str | None]:
+    """Accept only what this server sends (it echoes the settings fingerprint, which a
+    stranger on a reused port does not); anything else means answering in-process."""
+    if not isinstance(payload, dict) or payload.get("settings") != expected:
         return None, None
     if status == 400 and isinstance(payload.get("error"), str) and payload["error"]:
         return None, payload["error"]
@@ -137,10 +139,10 @@ def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 0):
             try:
                 answer = api.ask(request.get("question"))
             except AssistantError as exc:
-                return self._send(400, {"error": str(exc)})
+                return self._send(400, {"error": str(exc), "settings": expected})
             except Exception as exc:  # the CLI then answers in-process and shows the error itself
                 return self._send(500, {"error": f"{type(exc).__name__}: {exc}"})
-            self._send(200, {"answer": answer.to_dict()})
+            self._send(200, {"answer": answer.to_dict(), "settings": expected})
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True

@@ -73,7 +73,7 @@ def test_ask_falls_back_when_the_server_is_dead(seeded_copy):
 
 class _Garbage(BaseHTTPRequestHandler):
     replies = [b"not json at all", b'{"answer": "62,000"}', b'{"answer": {"question": 1}}', b"[1, 2]",
-               b'{"error": ""}']
+               b'{"error": ""}', b'{"error": "no such thing"}']
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
@@ -117,8 +117,17 @@ def test_a_server_with_other_settings_is_not_asked(seeded_copy, garbage_server):
     assert garbage_server.n == 0
 
 
+GOOD = {"question": "q", "answered": True, "text": "t", "citations": [{"quote": "a quote"}], "confidence": 0.5}
+
+
 @pytest.mark.parametrize("status, payload", [
-    (200, {"answer": {"question": "q", "answered": True, "text": "t", "citations": [{"quote": 3}], "confidence": 1}}),
-    (500, {"error": "boom"}), (200, None), (302, {"answer": {}})])
+    (200, {"answer": {**GOOD, "citations": [{"quote": 3}]}, "settings": "f"}), (200, {"answer": GOOD}),
+    (200, {"answer": GOOD, "settings": "other"}), (500, {"error": "boom", "settings": "f"}), (200, None),
+    (302, {"answer": GOOD, "settings": "f"}), (400, {"error": "refused", "settings": "other"})])
 def test_replies_other_than_an_answer_or_a_refusal_are_refused(status, payload):
-    assert _parse(status, payload) == (None, None)
+    assert _parse(status, payload, "f") == (None, None)
+
+
+def test_an_answer_and_a_refusal_from_the_server_are_taken():
+    assert _parse(200, {"answer": GOOD, "settings": "f"}, "f") == (GOOD, None)
+    assert _parse(400, {"error": "too short", "settings": "f"}, "f") == (None, "too short")
