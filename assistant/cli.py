@@ -1,4 +1,4 @@
-"""`assistant ask | ingest | articles | show | remove | export | index | eval | ui | train`.
+"""`assistant ask | serve | ingest | articles | show | remove | export | index | eval | ui | train`.
 
 Heavy imports happen inside the commands, so `assistant ask` pays only for what the
 query path needs. `eval`, `ui` and `train` live in their own packages and register themselves
@@ -54,6 +54,18 @@ def _open_engine():
 
 
 def cmd_ask(args) -> int:
+    """Asks a running `assistant serve` first (no heavy import here), else answers in-process."""
+    if not args.no_server:
+        from .serve import ask_resident
+        from .settings import Settings
+
+        answer, error = ask_resident(args.question, Settings.from_env())
+        if error is not None:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        if answer is not None:
+            print(json.dumps(answer, ensure_ascii=False, indent=2) if args.json else answer["text"])
+            return 0
     from . import api
 
     _open_engine()
@@ -178,7 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help="answer one question")
     a.add_argument("question")
     a.add_argument("--json", action="store_true", help="print the answer as JSON")
+    a.add_argument("--no-server", action="store_true", help="answer in this process even if `assistant serve` runs")
     a.set_defaults(func=cmd_ask)
+    sv = sub.add_parser("serve", help="keep the engine loaded so `assistant ask` answers at once", add_help=False)
+    sv.set_defaults(func=None)
     g = sub.add_parser("ingest", help="add .txt, .md, .html or .jsonl articles (files or folders)")
     g.add_argument("paths", nargs="+")
     g.set_defaults(func=cmd_ingest)
@@ -207,6 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "serve":
+        from .serve import cli as serve
+
+        return serve(argv[1:])
     if argv and argv[0] in EXTERNAL_COMMANDS:
         command = _external(argv[0])
         if command is None:

@@ -82,11 +82,11 @@ class Engine:
     def __init__(self, settings: Settings, progress=None, rebuild: bool = False):
         apply_offline_env()
         from vectorstore.articles import open_store
-        from vectorstore.embedder import MiniLMEmbedding
+        from vectorstore.embedder import Embedder
 
         self.settings = settings
         self.db = open_store(settings.data_dir, settings.articles_url)  # first: a damaged or unreachable store stops everything
-        self.embed = MiniLMEmbedding(settings.embed_backend)
+        self.embed = Embedder(settings.embed_backend)
         self._write_lock = threading.RLock()
         self.built_from_seeds: IngestReport | None = None
         self.moved_aside: Path | None = None

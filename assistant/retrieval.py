@@ -1,9 +1,11 @@
 """Hybrid sentence retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank.
 
-Both retrievers are llama-index's. The fusion is written here rather than with
-``QueryFusionRetriever`` because the answer step needs each hit's raw cosine and BM25
-scores (for calibrated refusals), and QueryFusionRetriever replaces them with the fused
-score; reciprocal-rank fusion itself is a few lines.
+llama-index writes the index (ingestion); questions query Chroma and bm25s directly, as
+llama-index's ``VectorIndexRetriever`` over ``ChromaVectorStore`` and its ``BM25Retriever``
+do (tests compare them), because importing llama-index was over a second of every cold
+``assistant ask``. The fusion is written here rather than with ``QueryFusionRetriever``
+because the answer step needs each hit's raw cosine and BM25 scores, which it replaces
+with the fused score; reciprocal-rank fusion itself is a few lines.
 """
 from __future__ import annotations
 
@@ -25,12 +27,8 @@ class Hit:
 
 class HybridRetriever:
     def __init__(self, engine):
-        from llama_index.core import VectorStoreIndex
-
         self.engine = engine
         self.k = engine.settings.top_k
-        index = VectorStoreIndex.from_vector_store(engine.store.vector_store, embed_model=engine.embed)
-        self.dense = index.as_retriever(similarity_top_k=self.k)
         self.lexical = engine.bm25
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -38,28 +36,23 @@ class HybridRetriever:
 
     def retrieve(self, query: str, vector: np.ndarray | None = None, lexical_extra: str = "") -> list[Hit]:
         """``lexical_extra``: corpus words close to the question's unknown words, for BM25."""
-        from llama_index.core.schema import QueryBundle
-
         if vector is None:
             vector = self.embed_query(query)
-        bundle = QueryBundle(query_str=query, embedding=vector.tolist())
         hits: dict[str, Hit] = {}
-        dense = self.engine.store._call(self.dense.retrieve, bundle)
-        for rank, nws in enumerate(dense):
-            h = hits.setdefault(nws.node.node_id, Hit(nws.node.node_id))
-            # ChromaVectorStore reports exp(-cosine distance); undo it.
-            h.cosine = 1.0 + math.log(max(nws.score or 1e-9, 1e-9))
+        for rank, (node_id, distance) in enumerate(self.engine.store.nearest(vector, self.k)):
+            h = hits.setdefault(node_id, Hit(node_id))
+            # As through ChromaVectorStore, which reports exp(-cosine distance), undone here.
+            h.cosine = 1.0 + math.log(max(math.exp(-distance) or 1e-9, 1e-9))
             h.fused += 1.0 / (RRF_K + rank + 1)
         if self.lexical is not None:
-            lexical_bundle = QueryBundle(query_str=f"{query} {lexical_extra}".strip(), embedding=bundle.embedding)
-            lexical = [n for n in self.lexical.retrieve(lexical_bundle) if (n.score or 0) > 0]
+            lexical = [(i, s) for i, s in self.lexical.retrieve(f"{query} {lexical_extra}".strip()) if s > 0]
             missing = []
-            for rank, nws in enumerate(lexical):
-                h = hits.get(nws.node.node_id)
+            for rank, (node_id, score) in enumerate(lexical):
+                h = hits.get(node_id)
                 if h is None:
-                    h = hits[nws.node.node_id] = Hit(nws.node.node_id)
+                    h = hits[node_id] = Hit(node_id)
                     missing.append(h)
-                h.bm25 = float(nws.score or 0.0)
+                h.bm25 = score
                 h.fused += 1.0 / (RRF_K + rank + 1)
             self._fill_cosines(missing, vector)
         ranked = [h for h in hits.values() if h.node_id in self.engine.rows]

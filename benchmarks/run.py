@@ -30,8 +30,8 @@ QUESTIONS = [
     "How old is Hong Min?",
     "What did Kim say about the cultural sector?",
 ]
-TARGETS = {"warm_ask_median_ms": 100.0, "cold_cli_ask_median_s": 8.0, "index_seeds_median_s": 30.0,
-           "concurrent_ask_p95_s": 1.0}
+TARGETS = {"warm_ask_median_ms": 25.0, "cold_cli_ask_median_s": 1.5, "cold_cli_ask_with_serve_median_s": 0.3,
+           "index_seeds_median_s": 30.0, "concurrent_ask_p95_s": 1.0, "ingest_ratio_over_llama_index": 1.5}
 CONCURRENT_CLIENTS = 16
 
 
@@ -52,14 +52,43 @@ def bench_index(runs: int, env: dict) -> list[float]:
     return times
 
 
-def bench_cold(runs: int, env: dict) -> list[float]:
+def bench_cold(runs: int, env: dict, options: tuple[str, ...] = ("--no-server",)) -> list[float]:
     times = []
     for i in range(runs):
-        dt, rc, err = _cli(["ask", QUESTIONS[i % len(QUESTIONS)]], env)
+        dt, rc, err = _cli(["ask", *options, QUESTIONS[i % len(QUESTIONS)]], env)
         if rc:
             raise SystemExit(f"ask failed: {err}")
         times.append(dt)
     return times
+
+
+def compare_ingest(runs: int, work: Path) -> dict:
+    """Ingest of the same corpus by us and by plain llama-index (benchmarks/scale.py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale import compare_ingest as compare
+
+    out = compare(runs, work / "ingest")
+    print(f"ingest: ours {out['ours_words_per_s']} words/s, llama-index {out['llama_index_words_per_s']} words/s: "
+          f"{out['speed_ratio_ours_over_llama_index']}x", flush=True)
+    return out
+
+
+def bench_resident(runs: int, env: dict) -> dict:
+    """Cold `assistant ask` processes while `assistant serve` runs on the same data dir."""
+    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ready = Path(env["NEWSQA_DATA_DIR"]) / "serve.json"
+        deadline = time.time() + 300
+        while not ready.exists():
+            if server.poll() is not None or time.time() > deadline:
+                raise SystemExit("`assistant serve` did not start")
+            time.sleep(0.2)
+        times = bench_cold(runs, env, options=())
+    finally:
+        server.terminate()
+        server.wait(30)
+    return summary(times)
 
 
 def bench_warm(rounds: int) -> tuple[list[float], float]:
@@ -99,36 +128,143 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bench_concurrent(rounds: int, env: dict, ingest_articles: int = 0) -> dict:
-    """16 gradio_client users asking at once on /ask of `assistant ui` (its own process, as
-    in use); optionally while `assistant ingest` adds articles to the same data dir."""
-    import urllib.request
-    from concurrent.futures import ThreadPoolExecutor
+EXPECTED = {  # what a right answer to each benchmark question contains
+    QUESTIONS[0]: "Pyongyang", QUESTIONS[1]: "62,000", QUESTIONS[2]: "Shoigu", QUESTIONS[4]: "124",
+}
 
-    from gradio_client import Client
+
+def _start_ui(env: dict) -> tuple[subprocess.Popen, str]:
+    import urllib.request
 
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "assistant", "ui", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + 300
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    raise SystemExit("`assistant ui` did not start") from None
-                time.sleep(0.5)
-        clients = [Client(url, verbose=False) for _ in range(CONCURRENT_CLIENTS)]
+    deadline = time.time() + 300
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return server, url
+        except OSError:
+            if server.poll() is not None or time.time() > deadline:
+                server.kill()
+                raise SystemExit("`assistant ui` did not start") from None
+            time.sleep(0.5)
 
-        def user(n: int) -> list[float]:
+
+class _ApiUser:
+    """One gradio_client user of the public `/ask` endpoint."""
+
+    name = "/ask (gradio_client)"
+
+    def __init__(self, url: str):
+        from gradio_client import Client
+
+        self.client = Client(url, verbose=False)
+
+    def ask(self, question: str) -> str:
+        return self.client.predict(question, api_name="/ask")["text"]
+
+
+class _PageUser:
+    """One browser tab of the chat, speaking Gradio's own protocol as the page does: the
+    Ask button's event joins the queue (or, when it is unqueued, posts to /run/predict),
+    and the reply is the chat's last message. Light on the client side, unlike
+    gradio_client, whose per-call threads cost the 2 shared cores as much as the server."""
+
+    name = "chat"
+
+    def __init__(self, url: str):
+        import uuid
+
+        import httpx
+
+        self.url = url.rstrip("/")
+        self.http = httpx.Client(timeout=120)
+        config = self.http.get(f"{self.url}/config").json()
+        dep = self._event(config)
+        self.fn_index = dep["id"]
+        self.queued = dep.get("queue", True) is not False
+        self.session = uuid.uuid4().hex
+
+    @staticmethod
+    def _event(config: dict) -> dict:
+        button = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "newsqa-ask")
+        return next(d for d in config["dependencies"] if [button, "click"] in [list(t) for t in d["targets"]])
+
+    def _data(self, question: str) -> list:
+        return [question, [], None]
+
+    @staticmethod
+    def _reply(data: list) -> str:
+        content = data[0][-1]["content"]
+        return content if isinstance(content, str) else json.dumps(content)
+
+    def ask(self, question: str) -> str:
+        body = {"data": self._data(question), "fn_index": self.fn_index, "session_hash": self.session,
+                "trigger_id": None, "event_data": None}
+        if not self.queued:
+            return self._reply(self.http.post(f"{self.url}/gradio_api/run/predict", json=body).json()["data"])
+        self.http.post(f"{self.url}/gradio_api/queue/join", json=body).raise_for_status()
+        with self.http.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session}) as r:
+            for line in r.iter_lines():
+                if line.startswith("data:"):
+                    msg = json.loads(line[5:])
+                    if msg.get("msg") == "process_completed":
+                        if not msg.get("success"):
+                            raise RuntimeError(f"{self.name} failed: {msg.get('output')}")
+                        return self._reply(msg["output"]["data"])
+        raise RuntimeError(f"the {self.name} event stream ended without a reply")
+
+
+class _AskHttpUser(_PageUser):
+    """The public `/ask` endpoint over the same protocol, without gradio_client."""
+
+    name = "/ask (HTTP)"
+
+    @staticmethod
+    def _event(config: dict) -> dict:
+        return next(d for d in config["dependencies"] if d.get("api_name") == "ask")
+
+    def _data(self, question: str) -> list:
+        return [question, None]
+
+    @staticmethod
+    def _reply(data: list) -> str:
+        return data[0]["text"]
+
+
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_concurrent(rounds: int, env: dict, ingest_articles: int = 0, user=_ApiUser) -> dict:
+    """16 users asking at once through `assistant ui` (its own process, as in use): the
+    public `/ask` endpoint (gradio_client) or the chat (``_PageUser``, ``_AskHttpUser``); optionally
+    while `assistant ingest` adds articles to the same data dir. Every answer is checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server, url = _start_ui(env)
+    wrong: list[str] = []
+    try:
+        users = [user(url) for _ in range(CONCURRENT_CLIENTS)]
+
+        def run(n: int) -> list[float]:
             times = []
             for r in range(rounds):
+                question = QUESTIONS[(n + r) % len(QUESTIONS)]
                 t = time.perf_counter()
-                clients[n].predict(QUESTIONS[(n + r) % len(QUESTIONS)], api_name="/ask")
+                reply = users[n].ask(question)
                 times.append(time.perf_counter() - t)
+                if EXPECTED.get(question, "") not in reply:
+                    wrong.append(question)
             return times
 
         with tempfile.TemporaryDirectory() as tmp:
@@ -138,18 +274,24 @@ def bench_concurrent(rounds: int, env: dict, ingest_articles: int = 0) -> dict:
                 _load_corpus(corpus, ingest_articles)
                 writer = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus)], env=env, cwd=ROOT,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            t0 = time.perf_counter()
+            run(0)  # one warm round per path before timing
+            wrong.clear()
+            t0, client0, server0 = time.perf_counter(), _cpu_self(), _cpu_of(server.pid)
             with ThreadPoolExecutor(CONCURRENT_CLIENTS) as pool:
-                times = [x for batch in pool.map(user, range(CONCURRENT_CLIENTS)) for x in batch]
+                times = [x for batch in pool.map(run, range(CONCURRENT_CLIENTS)) for x in batch]
             wall = time.perf_counter() - t0
+            cpu = {"clients": round(_cpu_self() - client0, 2), "server": round(_cpu_of(server.pid) - server0, 2)}
             writer_running = writer is not None and writer.poll() is None
             if writer is not None:
                 writer.wait()
     finally:
         server.terminate()
         server.wait(30)
-    out = {"clients": CONCURRENT_CLIENTS, "answers": len(times), "throughput_per_s": round(len(times) / wall, 2),
-           "latency_s": summary(times)}
+    out = {"path": user.name, "clients": CONCURRENT_CLIENTS, "answers": len(times),
+           "wrong_answers": len(wrong),
+           "throughput_per_s": round(len(times) / wall, 2), "latency_s": summary(times), "wall_s": round(wall, 2),
+           "cpu_s": cpu,  # the clients share the 2 cores with the server
+           "load_average": [round(x, 2) for x in os.getloadavg()]}
     if ingest_articles:
         out["ingest"] = {"articles": ingest_articles, "still_running_when_the_questions_ended": writer_running}
     return out
@@ -165,6 +307,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--ingest-runs", type=int, default=2,
+                        help="ingest of the ~85k-word corpus, ours and plain llama-index alternating (0: skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "NEWSQA_DATA_DIR": data}
@@ -173,8 +317,13 @@ def main() -> int:
         _cli(["index"], env)  # the store the cold and warm runs read
         cold = bench_cold(args.runs, env)
         warm, first = bench_warm(args.runs)
-        concurrent = bench_concurrent(max(3, args.runs), env)
-        concurrent_ingest = bench_concurrent(max(3, args.runs), env, ingest_articles=300)
+        rounds = max(4, args.runs)
+        concurrent = bench_concurrent(rounds, env, user=_AskHttpUser)
+        concurrent_chat = bench_concurrent(rounds, env, user=_PageUser)
+        concurrent_client = bench_concurrent(rounds, env, user=_ApiUser)
+        concurrent_ingest = bench_concurrent(rounds, env, ingest_articles=300, user=_AskHttpUser)
+        resident = bench_resident(args.runs, env)
+        ingest = compare_ingest(args.ingest_runs, Path(data)) if args.ingest_runs else None
     peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     peak_self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {
@@ -186,6 +335,10 @@ def main() -> int:
         "cold_cli_ask_s": summary(cold),
         "index_seeds_s": summary(index),
         "concurrent_ask": concurrent,
+        "concurrent_chat": concurrent_chat,
+        "concurrent_ask_gradio_client": concurrent_client,
+        "cold_cli_ask_with_serve_s": resident,
+        "ingest_vs_llama_index": ingest,
         "concurrent_ask_while_ingesting": concurrent_ingest,
         "peak_rss_mb": {"cli_process_max": round(peak_child_mb, 1), "bench_process": round(peak_self_mb, 1)},
         "targets": TARGETS,
@@ -194,6 +347,10 @@ def main() -> int:
             "cold_cli_ask_median_s": round(statistics.median(cold) / TARGETS["cold_cli_ask_median_s"], 3),
             "index_seeds_median_s": round(statistics.median(index) / TARGETS["index_seeds_median_s"], 3),
             "concurrent_ask_p95_s": round(concurrent["latency_s"]["p95"] / TARGETS["concurrent_ask_p95_s"], 3),
+            "concurrent_chat_p95_s": round(concurrent_chat["latency_s"]["p95"] / TARGETS["concurrent_ask_p95_s"], 3),
+            "cold_cli_ask_with_serve_median_s": round(resident["median"] / TARGETS["cold_cli_ask_with_serve_median_s"], 3),
+            **({"ingest_ratio_over_llama_index": round(TARGETS["ingest_ratio_over_llama_index"]
+                                                      / ingest["speed_ratio_ours_over_llama_index"], 3)} if ingest else {}),
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -157,10 +157,48 @@ def test_bm25_index_scores_as_llama_index_bm25_retriever_does(tmp_path, seeded_e
     ours = bm25.load(tmp_path, "k", lambda positions: [str(p) for p in positions], top_k=15)
     theirs = BM25Retriever.from_defaults(nodes=[TextNode(text=t, id_=str(i)) for i, t in enumerate(texts)], similarity_top_k=15)
     for q in ("How many troops did North Korea send to Kursk?", "Shoigu Pyongyang talks", "the of and"):
-        a = [(n.node.node_id, round(n.score, 5)) for n in ours.retrieve(QueryBundle(q)) if n.score > 0]
+        a = [(node_id, round(score, 5)) for node_id, score in ours.retrieve(q) if score > 0]
         b = [(n.node.node_id, round(n.score, 5)) for n in theirs.retrieve(QueryBundle(q)) if n.score > 0]
         assert a == b
     assert a == [] and len(b) == 0  # a question of stop words only matches nothing
+
+
+def test_dense_search_is_what_llama_index_retrieves_through_chroma(seeded_env):
+    """Questions query Chroma directly; llama-index's retriever over ChromaVectorStore
+    returns the same sentences in the same order, with the same cosines."""
+    import math
+
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.schema import QueryBundle
+
+    from vectorstore.embedder import MiniLMEmbedding
+
+    eng = api.engine()
+    k = eng.settings.top_k
+    index = VectorStoreIndex.from_vector_store(eng.store.vector_store, embed_model=MiniLMEmbedding(), transformations=[])
+    theirs = index.as_retriever(similarity_top_k=k)
+    for q in (QUESTION, "How many troops did North Korea send to Kursk?", "rocket launch"):
+        vector = eng.embed.encode([q])[0]
+        ours = [(i, 1.0 - d) for i, d in eng.store.nearest(vector, k)]
+        got = [(n.node.node_id, 1.0 + math.log(n.score)) for n in theirs.retrieve(QueryBundle(q, embedding=vector.tolist()))]
+        assert [i for i, _ in ours] == [i for i, _ in got]
+        assert np.allclose([c for _, c in ours], [c for _, c in got], atol=1e-9)
+
+
+def test_a_cold_ask_imports_no_ingest_or_indexing_library(seeded_env):
+    """The query path reads what ingestion wrote without llama-index, spaCy or torch."""
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_ROOT
+
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "assistant", "ask", "--no-server", QUESTION],
+                       capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240)
+    assert r.returncode == 0, r.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in r.stderr.splitlines() if "|" in line}
+    assert "chromadb" in imported and "onnxruntime" in imported  # the query path itself
+    assert not imported & {"llama_index", "spacy", "torch", "transformers", "sentence_transformers", "gradio",
+                           "trafilatura", "tiktoken", "nltk"}
 
 
 def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):
@@ -201,3 +239,97 @@ def test_an_old_snapshot_never_hands_out_another_revisions_text(seeded_copy, tmp
     assert old.articles.text(doc_id) is None  # its revision is gone: no text rather than the new one
     now = api.get_article(doc_id)
     assert "512 berths" in now.text and now.content_hash != old.articles[doc_id]["content_hash"]
+
+
+def _full_build_of(eng, tmp_path: Path) -> Path:
+    """The current version's tables built whole (every sentence read from the index)."""
+    import sqlite3
+
+    from assistant.engine import _pipeline, article_dict
+    from assistant.ingestion import revision
+    from assistant.tables.build import build_tables
+    from assistant.tables.store import SCHEMA
+
+    s = eng.settings
+    indexed = eng.store.article_hashes(_pipeline())
+    articles = {a.doc_id: article_dict(a) for a in eng.db.all() if indexed.get(a.doc_id) == a.content_hash}
+    tmp_path.mkdir()
+    path = tmp_path / "full.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA)
+    build_tables(conn, tmp_path / "full.words.npy", tmp_path / "bm25", "full", store=eng.store, articles=articles,
+                 revision=revision, embed=eng.embed, data_dir=s.data_dir, collection=s.collection, incremental=False)
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _contents(path: Path) -> dict:
+    import sqlite3
+
+    from assistant.tables.build import _bm25_texts
+
+    conn = sqlite3.connect(path)
+    tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    out = {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}")), key=repr) for t in tables}
+    out["bm25 texts"] = _bm25_texts(conn)
+    conn.close()
+    return out
+
+
+def test_adding_and_removing_articles_updates_the_tables_incrementally(seeded_copy, tmp_path, monkeypatch):
+    """A new article is answerable after reading only its own sentences back from the
+    index (the full read is a tripwire), and the incremental tables are exactly what a
+    full build of the same version writes."""
+    from vectorstore.store import ChromaStore
+
+    ask(QUESTION)
+    full_read = ChromaStore.iter_sentences
+
+    def no_full_read(self, *a, **k):
+        raise AssertionError("an incremental build read the whole index")
+
+    monkeypatch.setattr(ChromaStore, "iter_sentences", no_full_read)
+    new = tmp_path / "ferry.md"
+    new.write_text("---\ntitle: Ferry line to Ulleung reopens\noutlet: Harbour Times\ndate: 2024-07-02\n---\n"
+                   "The ferry line between Pohang and Ulleung island reopened on Tuesday after repairs.\n"
+                   "Harbour master Jang Min-seo said the new ship carries 1,340 passengers.\n"
+                   "Officials expect about 400,000 visitors to Ulleung this year.\n", encoding="utf-8")
+    report = api.ingest([new])
+    assert report.added
+    a = ask("How many passengers does the new Ulleung ferry carry?")
+    assert a.answered and "1,340" in a.short_answer, a.text
+    eng = api.engine()
+    (added_file,) = [p for p in _tables(seeded_copy) if p.name.startswith(f"{_key(eng)}.")]
+    monkeypatch.setattr(ChromaStore, "iter_sentences", full_read)
+    assert _contents(added_file) == _contents(_full_build_of(eng, tmp_path / "added"))
+
+    monkeypatch.setattr(ChromaStore, "iter_sentences", no_full_read)
+    removed = next(d for d in eng.articles if d not in report.added)
+    api.remove_article(removed)
+    (removed_file,) = [p for p in _tables(seeded_copy) if p.name.startswith(f"{_key(eng)}.")]
+    assert removed not in api.engine().articles
+    monkeypatch.setattr(ChromaStore, "iter_sentences", full_read)
+    assert _contents(removed_file) == _contents(_full_build_of(eng, tmp_path / "removed"))
+
+
+def _key(eng) -> str:
+    from assistant.tables.store import key_of
+
+    return key_of(eng.version, eng._snapshot.generation)
+
+
+def test_bm25_texts_of_the_rows_are_the_nodes_texts(seeded_env):
+    """BM25 re-indexes from the table's rows; what it reads must be the nodes' own text."""
+    from assistant.tables.build import _bm25_texts, bm25_text
+
+    eng = api.engine()
+    (path,) = _tables(seeded_env)
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    from_rows = _bm25_texts(conn)
+    conn.close()
+    ids = [n for (n,) in TablesFile(path).query("SELECT node_id FROM sentences ORDER BY pos")]
+    by_id = {node_id: bm25_text(meta, text) for node_id, meta, text in eng.store.iter_sentences()}
+    assert from_rows == [by_id[i] for i in ids]

@@ -1,5 +1,5 @@
-"""The lexical index beside Chroma: llama-index's BM25Retriever (bm25s), saved on disk and
-memory-mapped.
+"""The lexical index beside Chroma: bm25s as llama-index's BM25Retriever uses it, saved on
+disk and memory-mapped.
 
 Chroma has no BM25 of its own, so the index is built from the sentences of one corpus
 version and saved in its own directory, named by that version's key; it is never changed
@@ -18,29 +18,33 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from llama_index.retrievers.bm25 import BM25Retriever
-
 NodeIds = Callable[[Sequence[int]], list[str]]
 
 
-class LexicalRetriever(BM25Retriever):
-    """BM25Retriever whose corpus lives elsewhere: tokenising and scoring are the parent's
-    (same stemmer, stop words and token pattern as ``BM25Retriever.from_defaults``)."""
+class LexicalRetriever:
+    """BM25 over a saved index whose corpus lives elsewhere, queried exactly as
+    llama-index's ``BM25Retriever`` queries (its English stemmer and token pattern, no
+    stop words in the query; tests/test_tables.py compares the scores). Not a subclass:
+    importing llama-index costs a cold ``assistant ask`` over a second."""
 
-    node_ids: NodeIds | None = None
+    def __init__(self, index, top_k: int, node_ids: NodeIds):
+        import Stemmer
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        self.bm25 = index
+        self.similarity_top_k = top_k
+        self.node_ids = node_ids
+        self.stemmer = Stemmer.Stemmer("english")
+
+    def retrieve(self, query: str) -> list[tuple[str, float]]:
+        """(node id, BM25 score), best first."""
         import bm25s
 
-        tokens = bm25s.tokenize(query_bundle.query_str, stemmer=None if self.skip_stemming else self.stemmer,
-                                token_pattern=self.token_pattern, show_progress=False)
+        tokens = bm25s.tokenize(query, stemmer=self.stemmer, token_pattern=TOKEN_PATTERN, show_progress=False)
         if not tokens.vocab:  # no word of the question is indexable
             return []
         positions, scores = self.bm25.retrieve(tokens, k=self.similarity_top_k, show_progress=False)
-        ids = self.node_ids([int(i) for i in positions[0]]) if self.node_ids else []
-        return [NodeWithScore(node=TextNode(id_=node_id, text=""), score=float(score))
-                for node_id, score in zip(ids, scores[0])]
+        ids = self.node_ids([int(i) for i in positions[0]])
+        return [(node_id, float(score)) for node_id, score in zip(ids, scores[0])]
 
 
 def index_dir(root: Path, key: str) -> Path:
@@ -96,9 +100,7 @@ def load(root: Path, key: str, node_ids: NodeIds, top_k: int) -> LexicalRetrieve
     n_docs = int(bm25.scores.get("num_docs") or 0)
     if not n_docs:
         return None
-    retriever = LexicalRetriever(existing_bm25=bm25, similarity_top_k=min(top_k, n_docs))
-    retriever.node_ids = node_ids
-    return retriever
+    return LexicalRetriever(bm25, min(top_k, n_docs), node_ids)
 
 
 def drop_others(root: Path, keep: str, stale: Callable[[Path], bool] = lambda p: True) -> None:

@@ -162,6 +162,22 @@ class ChromaStore:
         for got in self._pages(self.sentences, ["metadatas", "documents"], page):
             yield from zip(got["ids"], (m or {} for m in got["metadatas"]), got["documents"])
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(node id, cosine distance) of the ``k`` sentences nearest ``vector``: the query
+        ChromaVectorStore makes, without importing llama-index on the query path."""
+        got = self._call(self.sentences.query, query_embeddings=[np.asarray(vector).tolist()], n_results=k,
+                         include=["distances"])
+        return list(zip(got["ids"][0], got["distances"][0]))
+
+    def sentences_of(self, doc_ids: list[str], chunk: int = 200) -> Iterator[tuple[str, dict, str]]:
+        """(node id, flat metadata, text) of these articles' sentences only: what an
+        incremental build of the read tables reads, whatever the corpus size."""
+        for i in range(0, len(doc_ids), chunk):
+            part = doc_ids[i:i + chunk]
+            where = {"doc_id": {"$in": part}} if len(part) > 1 else {"doc_id": part[0]}
+            for got in self._pages(self.sentences, ["metadatas", "documents"], 5000, where):
+                yield from zip(got["ids"], (m or {} for m in got["metadatas"]), got["documents"])
+
     def count(self) -> int:
         return self._call(self.sentences.count)
 
@@ -176,12 +192,12 @@ class ChromaStore:
                 out[k] += got[k] or []
         return out
 
-    def _pages(self, collection, include: list[str], page: int) -> Iterator[dict]:
+    def _pages(self, collection, include: list[str], page: int, where: dict | None = None) -> Iterator[dict]:
         """``get()`` results of ``page`` records each: an unpaged ``get()`` binds one SQL
         variable per record and fails past SQLite's 32,766 (seen at 33,000 sentences)."""
         offset = 0
         while True:
-            got = self._call(collection.get, include=include, limit=page, offset=offset)
+            got = self._call(collection.get, include=include, limit=page, offset=offset, **({"where": where} if where else {}))
             yield got
             if len(got["ids"]) < page:
                 return

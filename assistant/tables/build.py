@@ -1,63 +1,175 @@
 """Build one version's tables from the index (Chroma) and the article store.
 
 Only citable sentences go in: those of articles that are both stored and indexed with
-the stored content hash, of exactly that revision. One pass over Chroma's sentences,
-a page at a time; the BM25 index is built from the same rows in the same order, so
-BM25 document positions are the table's ``pos``.
+the stored content hash, of exactly that revision. Rows are numbered in (doc_id, idx)
+order; the BM25 index is built from the same rows in the same order, so BM25 document
+positions are the table's ``pos``.
+
+**Incremental when it can be.** When a complete earlier version of this data dir exists
+and few articles differ from it (added, removed, or of another revision), the new version
+is that one's rows and counts, minus the removed articles' and plus the new articles'
+sentences, read from Chroma by article: adding one article to 100k sentences reads its
+sentences, not all of them (a full build read every sentence back: 58 s there). Counts
+are additive (``vocabulary.Tally``), so the result is the same file a full build writes
+(tests/test_tables.py compares them). BM25 is re-indexed whole from the rows (its idf
+and average length change with every article); the word vectors embed only new words.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from .sentences import SentenceRow
-from .store import latest_matrix
-from .synonyms import build_matrix, words_of
-from .vocabulary import count
+from .sentences import COLUMNS, SentenceRow, _row
+from .store import FORMAT, complete_keys, latest_matrix
+from .synonyms import build_matrix
+from .vocabulary import Tally, first_key, majority_names, name_surface
+
+# More changed articles than this share of the corpus (and more than MIN_FULL): a full
+# build reads little more than the incremental one would.
+FULL_SHARE = 0.25
+MIN_FULL = 50
 
 
 def bm25_text(meta: dict, text: str) -> str:
     """What BM25 indexes for a sentence: its node's content in llama-index's EMBED mode
     (title, previous sentence, sentence; see ingestion.sentence_nodes), written out here:
     rebuilding 100k nodes from their JSON only to read it back took 8 s. A test checks
-    it against the nodes' own ``get_content``."""
+    it against the nodes' own ``get_content``, and ``_bm25_texts`` against this."""
     head = "\n".join(v for v in (str(meta.get("title", "")), str(meta.get("prev", ""))) if v)
     return f"{head}\n{text}" if head else text
 
 
 def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, key: str, *, store, articles: dict[str, dict],
-                 revision: Callable[[str], str], embed, data_dir: Path, collection: str) -> None:
+                 revision: Callable[[str], str], embed, data_dir: Path, collection: str, incremental: bool = True) -> None:
     """``articles``: doc_id → citation metadata (with ``content_hash``) of the stored and
-    indexed articles; ``revision(content_hash)`` is the sentence revision to keep."""
+    indexed articles; ``revision(content_hash)`` is the sentence revision to keep;
+    ``incremental=False`` reads every sentence from the index even when it need not."""
     from vectorstore import bm25
 
     wanted = {d: revision(a["content_hash"]) for d, a in articles.items()}
-    found: list[tuple[str, int, SentenceRow, str]] = []
-    for node_id, meta, text in store.iter_sentences():
+    tally = Tally()
+    conn.execute("CREATE TEMP TABLE staged (node_id TEXT, doc_id TEXT, idx INTEGER, start INTEGER, end_ INTEGER, "
+                 "text TEXT, ents TEXT)")
+    previous = _previous(conn, data_dir, collection, key, wanted) if incremental else None
+    if previous is None:
+        added, removed = sorted(wanted), []
+        rows = _rows(store.iter_sentences(), wanted)
+    else:
+        added, removed = previous
+        rows = _rows(store.sentences_of(added), wanted) if added else []
+        _copy_previous(conn, removed, tally)
+    tally.add_rows(rows)
+    tally.add_heads(_head(articles[d]) for d in added)
+    conn.executemany("INSERT INTO staged VALUES (?,?,?,?,?,?,?)",
+                     ((r.node_id, r.doc_id, r.idx, r.start, r.end, r.text, json.dumps(r.entities)) for r in rows))
+    conn.execute(f"INSERT INTO sentences SELECT row_number() OVER (ORDER BY doc_id, idx) - 1, {COLUMNS} FROM staged "
+                 "ORDER BY doc_id, idx")
+    conn.execute("DROP TABLE staged")
+    conn.executemany("INSERT INTO articles VALUES (?,?)", ((d, json.dumps(a)) for d, a in articles.items()))
+    conn.executemany("INSERT INTO revisions VALUES (?,?)", wanted.items())
+    _apply(conn, tally, removed)
+    names = majority_names(conn.execute("SELECT key, label, n, first FROM name_counts"))
+    conn.executemany("INSERT INTO names VALUES (?,?)", names.items())
+    words = [w for (w,) in conn.execute("SELECT word FROM word_counts ORDER BY word")]
+    conn.executemany("INSERT INTO words VALUES (?,?)", enumerate(words))
+    n_rows = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    conn.executemany("INSERT INTO meta VALUES (?,?)", [
+        ("sentences", str(n_rows)), ("articles", str(len(articles))),
+        ("longest_name", str(max(map(len, names), default=0)))])
+    np.save(matrix_tmp, build_matrix(words, embed, latest_matrix(data_dir, collection) if words else None))
+    bm25.build(bm25_root, key, _bm25_texts(conn))
+
+
+def _rows(records: Iterable[tuple[str, dict, str]], wanted: dict[str, str]) -> list[SentenceRow]:
+    rows = []
+    for node_id, meta, text in records:
         doc_id = str(meta.get("doc_id", ""))
         if wanted.get(doc_id) is None or meta.get("revision") != wanted[doc_id]:
             continue  # a sentence of a removed article, of an older revision or of another client
-        row = SentenceRow(node_id, doc_id, int(meta["idx"]), int(meta["start"]), int(meta["end"]), text or "",
-                          tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")))
-        found.append((doc_id, row.idx, row, bm25_text(meta, row.text)))
-    found.sort(key=lambda f: (f[0], f[1]))
-    rows = [f[2] for f in found]
-    conn.executemany("INSERT INTO sentences VALUES (?,?,?,?,?,?,?,?)",
-                     ((pos, r.node_id, r.doc_id, r.idx, r.start, r.end, r.text, json.dumps(r.entities))
-                      for pos, r in enumerate(rows)))
-    conn.executemany("INSERT INTO articles VALUES (?,?)", ((d, json.dumps(a)) for d, a in articles.items()))
-    counts = count(rows, (a["title"] + " " + a["outlet"] for a in articles.values()))
-    conn.executemany("INSERT INTO stems VALUES (?,?)", counts.df.items())
-    conn.executemany("INSERT INTO entities VALUES (?,?)", counts.entity_df.items())
-    conn.executemany("INSERT INTO names VALUES (?,?)", counts.names.items())
-    words = words_of(r.text for r in rows)
-    conn.executemany("INSERT INTO words VALUES (?,?)", enumerate(words))
-    conn.executemany("INSERT INTO meta VALUES (?,?)", [
-        ("sentences", str(len(rows))), ("articles", str(len(articles))),
-        ("longest_name", str(max(map(len, counts.names), default=0)))])
-    np.save(matrix_tmp, build_matrix(words, embed, latest_matrix(data_dir, collection) if words else None))
-    bm25.build(bm25_root, key, [f[3] for f in found])
+        rows.append(SentenceRow(node_id, doc_id, int(meta["idx"]), int(meta["start"]), int(meta["end"]), text or "",
+                                tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]"))))
+    return rows
+
+
+def _head(article: dict) -> str:
+    return article["title"] + " " + article["outlet"]
+
+
+def _previous(conn: sqlite3.Connection, data_dir: Path, collection: str, key: str,
+              wanted: dict[str, str]) -> tuple[list[str], list[str]] | None:
+    """Attach the newest complete earlier version as ``prev`` and return (added, removed)
+    article ids against it; None (nothing attached) when a full build is the way."""
+    for path in [p for p in complete_keys(data_dir, collection) if p.name != f"{key}.sqlite"][:1]:
+        if not path.name.startswith(f"v{FORMAT}-"):
+            return None
+        try:
+            conn.execute("ATTACH DATABASE ? AS prev", (str(path),))  # only read (immutable once renamed)
+        except sqlite3.DatabaseError:  # damaged: this version is built whole
+            return None
+        try:
+            before = dict(conn.execute("SELECT doc_id, revision FROM prev.revisions"))
+        except sqlite3.DatabaseError:
+            before = {}
+        added = sorted(d for d, r in wanted.items() if before.get(d) != r)
+        removed = sorted(d for d, r in before.items() if wanted.get(d) != r)
+        if before and len(added) + len(removed) <= max(MIN_FULL, FULL_SHARE * len(wanted)):
+            return added, removed
+        conn.execute("DETACH DATABASE prev")
+    return None
+
+
+def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -> None:
+    """The previous version's rows and counts, less what the removed articles contributed."""
+    conn.execute("CREATE TEMP TABLE gone (doc_id TEXT PRIMARY KEY)")
+    conn.executemany("INSERT INTO gone VALUES (?)", ((d,) for d in removed))
+    conn.execute(f"INSERT INTO staged SELECT {COLUMNS} FROM prev.sentences WHERE doc_id NOT IN (SELECT doc_id FROM gone)")
+    old = [_row(r) for r in conn.execute(f"SELECT {COLUMNS} FROM prev.sentences WHERE doc_id IN (SELECT doc_id FROM gone)")]
+    tally.add_rows(old, sign=-1)
+    heads = conn.execute("SELECT meta FROM prev.articles WHERE doc_id IN (SELECT doc_id FROM gone)")
+    tally.add_heads((_head(json.loads(m)) for (m,) in heads), sign=-1)
+    for table in ("stems", "entities", "name_counts", "word_counts"):
+        conn.execute(f"INSERT INTO {table} SELECT * FROM prev.{table}")
+    conn.commit()  # a database cannot be detached inside a transaction
+    conn.execute("DETACH DATABASE prev")
+
+
+def _apply(conn: sqlite3.Connection, tally: Tally, removed: list[str]) -> None:
+    """Add ``tally`` to the count tables (empty for a full build) and drop what reached 0."""
+    for table, column, counts in (("stems", "key", tally.df), ("entities", "key", tally.entity_df),
+                                  ("word_counts", "word", tally.words)):
+        conn.executemany(f"INSERT INTO {table} VALUES (?, ?) ON CONFLICT({column}) DO UPDATE SET n = n + excluded.n",
+                         ((k, n) for k, n in counts.items() if n))
+        conn.execute(f"DELETE FROM {table} WHERE n <= 0")
+    conn.executemany("INSERT INTO name_counts VALUES (?, ?, ?, ?) ON CONFLICT(key, label) DO UPDATE SET "
+                     "n = n + excluded.n, first = min(first, excluded.first)",
+                     ((s, label, n, tally.first.get((s, label), "\x7f")) for (s, label), n in tally.labels.items() if n))
+    conn.execute("DELETE FROM name_counts WHERE n <= 0")
+    if removed:
+        _refind_firsts(conn, set(removed))
+
+
+def _refind_firsts(conn: sqlite3.Connection, removed: set[str]) -> None:
+    """A name whose first mention was in a removed article: find its first mention now
+    (it decides ties between labels). Only the rows whose text holds the name are read."""
+    stale = [(s, label) for s, label, first in conn.execute("SELECT key, label, first FROM name_counts")
+             if first.split("\x1f", 1)[0] in removed]
+    for surface, label in stale:
+        found = "\x7f"
+        for r in conn.execute(f"SELECT {COLUMNS} FROM sentences WHERE instr(text, ?) > 0", (surface,)):
+            row = _row(r)
+            for k, (a, b, lab, *_) in enumerate(row.entities):
+                if lab == label and name_surface(row.text, a, b) == surface:
+                    found = min(found, first_key(row.doc_id, row.idx, k))
+        conn.execute("UPDATE name_counts SET first = ? WHERE key = ? AND label = ?", (found, surface, label))
+
+
+def _bm25_texts(conn: sqlite3.Connection) -> list[str]:
+    """``bm25_text`` of every row in ``pos`` order, from the rows themselves (the previous
+    sentence is the row before in its article; the title is the article's)."""
+    got = conn.execute("SELECT s.text, lag(s.text, 1, '') OVER (PARTITION BY s.doc_id ORDER BY s.idx), "
+                       "json_extract(a.meta, '$.title') FROM sentences s JOIN articles a USING (doc_id) ORDER BY s.pos")
+    return [bm25_text({"title": title or "", "prev": prev}, text) for text, prev, title in got]

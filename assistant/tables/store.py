@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 # Bump when the layout or the content of the tables changes: old files are then rebuilt.
-FORMAT = 1
+FORMAT = 2  # 2: revisions, name_counts and word_counts, so the next version can be built incrementally
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE sentences (pos INTEGER PRIMARY KEY, node_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, idx INTEGER,
@@ -31,6 +31,9 @@ CREATE TABLE stems (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE entities (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE names (key TEXT PRIMARY KEY, label TEXT) WITHOUT ROWID;
 CREATE TABLE words (pos INTEGER PRIMARY KEY, word TEXT UNIQUE NOT NULL);
+CREATE TABLE revisions (doc_id TEXT PRIMARY KEY, revision TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE name_counts (key TEXT, label TEXT, n INTEGER, first TEXT, PRIMARY KEY (key, label)) WITHOUT ROWID;
+CREATE TABLE word_counts (word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 """
 SQL_VARIABLES = 900  # per IN (...) query, well under SQLite's limit
 
@@ -158,15 +161,26 @@ def matrix_path(data_dir: Path, collection: str, key: str) -> Path:
     return tables_dir(data_dir, collection) / f"{key}.words.npy"
 
 
+def complete_keys(data_dir: Path, collection: str) -> list[Path]:
+    """The SQLite files of the complete keys in the folder, newest first."""
+    folder = tables_dir(data_dir, collection)
+    if not folder.is_dir():
+        return []
+    done = []
+    for p in folder.glob("*.sqlite"):
+        try:
+            if not p.name.startswith("."):
+                done.append((p.stat().st_mtime, p))
+        except OSError:  # removed by another process's clean-up meanwhile
+            continue
+    return [p for _, p in sorted(done, reverse=True)]
+
+
 def latest_matrix(data_dir: Path, collection: str) -> tuple[list[str], object] | None:
     """(words, matrix) of the newest complete key in the folder, for reuse by a new build."""
     import numpy as np
 
-    folder = tables_dir(data_dir, collection)
-    if not folder.is_dir():
-        return None
-    done = sorted((p for p in folder.glob("*.sqlite") if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
-    for path in reversed(done):
+    for path in complete_keys(data_dir, collection):
         try:
             db = TablesFile(path)
             words = [w for (w,) in db.query("SELECT word FROM words ORDER BY pos")]

@@ -30,12 +30,17 @@ NEIGHBOURS = 3
 _WORDS = re.compile(r"[A-Za-z][a-z]+")
 
 
+def row_words(text: str) -> set[str]:
+    """The words of one sentence the matrix covers: lower-cased, 3+ letters, not stop words."""
+    return {w for w in (m.lower() for m in _WORDS.findall(text)) if len(w) > 2 and w not in STOP}
+
+
 def words_of(texts: Iterable[str]) -> list[str]:
-    """The vocabulary the matrix covers: lower-cased words of 3+ letters, not stop words."""
+    """The vocabulary the matrix covers, sorted."""
     words: set[str] = set()
     for text in texts:
-        words.update(w.lower() for w in _WORDS.findall(text))
-    return sorted(w for w in words if len(w) > 2 and w not in STOP)
+        words |= row_words(text)
+    return sorted(words)
 
 
 def build_matrix(words: list[str], embed, previous: tuple[list[str], np.ndarray] | None) -> np.ndarray:

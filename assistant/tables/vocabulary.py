@@ -1,15 +1,15 @@
 """What the corpus knows: word document-frequencies and a gazetteer of named entities.
 
-Counted once per corpus version from the sentence rows (``count``, at build time) and
-stored in the tables file; a question looks up only its own words and names. The
-gazetteer lets a follow-up's "he" resolve to a person the corpus names, and lets a
+Counted from the sentence rows at build time (``Tally``: additive, so a version with a few
+more articles adds their counts to the previous version's) and stored in the tables file;
+a question looks up only its own words and names. The gazetteer lets a follow-up's "he" resolve to a person the corpus names, and lets a
 refusal say "the articles mention Hong Min but not that".
 """
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,43 +24,72 @@ NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
 _WORD = re.compile(r"\w")
 
 
+def first_key(doc_id: str, idx: int, k: int) -> str:
+    """Sorts as (doc_id, idx, k), the order rows and their entities are counted in."""
+    return f"{doc_id}\x1f{idx:09d}\x1f{k:04d}"
+
+
+def name_surface(text: str, a: int, b: int) -> str:
+    return text[a:b].strip().removeprefix("the ").removesuffix("’s").removesuffix("'s")
+
+
 @dataclass
-class Counts:
-    """The vocabulary of one version as counted at build time."""
+class Tally:
+    """Additive counts of a set of rows and article heads: a version's counts are the
+    previous version's plus the added articles' tally minus the removed ones' (``sign``),
+    so a few new articles are counted without reading the rest of the corpus."""
     df: Counter = field(default_factory=Counter)  # stem -> sentences (and article heads) containing it
     entity_df: Counter = field(default_factory=Counter)  # answer key -> sentences that mention it
-    names: dict[str, str] = field(default_factory=dict)  # surface form -> majority label
-    n: int = 1
+    labels: Counter = field(default_factory=Counter)  # (surface, label) -> mentions
+    first: dict[tuple[str, str], str] = field(default_factory=dict)  # (surface, label) -> first_key of its first mention
+    words: Counter = field(default_factory=Counter)  # vocabulary word -> sentences containing it
+
+    def add_rows(self, rows: Iterable[SentenceRow], sign: int = 1) -> None:
+        from ..extract import key_of
+        from .synonyms import row_words
+
+        for row in rows:
+            for s in set(content_stems(row.text)):
+                self.df[s] += sign
+            for key in {key_of(row.text[a:b], label) for a, b, label, *_ in row.entities}:
+                self.entity_df[key] += sign
+            for w in row_words(row.text):
+                self.words[w] += sign
+            for k, (a, b, label, *_) in enumerate(row.entities):
+                if label in NAME_LABELS:
+                    surface = name_surface(row.text, a, b)
+                    if len(surface) > 2:
+                        self.labels[surface, label] += sign
+                        if sign > 0:
+                            here = first_key(row.doc_id, row.idx, k)
+                            if here < self.first.get((surface, label), "\x7f"):
+                                self.first[surface, label] = here
+
+    def add_heads(self, heads: Iterable[str], sign: int = 1) -> None:
+        """Each article's title and outlet count once in the stems' frequencies."""
+        for head in heads:
+            for s in set(content_stems(head)):
+                self.df[s] += sign
 
 
-def count(rows: Iterable[SentenceRow], heads: Iterable[str]) -> Counts:
-    """``rows`` in the version's order (ties between labels go to the first seen);
-    ``heads``: each article's title and outlet."""
-    from ..extract import key_of
-
-    c = Counts()
-    labels: dict[str, Counter] = defaultdict(Counter)
-    n = 0
-    for row in rows:
-        n += 1
-        c.df.update(set(content_stems(row.text)))
-        c.entity_df.update({key_of(row.text[a:b], label) for a, b, label, *_ in row.entities})
-        for a, b, label, *_ in row.entities:
-            if label in NAME_LABELS:
-                surface = row.text[a:b].strip().removeprefix("the ").removesuffix("’s").removesuffix("'s")
-                if len(surface) > 2:
-                    labels[surface][label] += 1
-    for head in heads:
-        c.df.update(set(content_stems(head)))
-    c.names = {s: cnt.most_common(1)[0][0] for s, cnt in labels.items()}
-    # A person's surname alone ("Shoigu", "Lyubimova") takes the person's label.
-    for s, label in list(c.names.items()):
+def majority_names(labels: Iterable[tuple[str, str, int, str]]) -> dict[str, str]:
+    """surface -> label from (surface, label, mentions, first_key): the most mentioned
+    label, ties to the first seen; then a person's surname alone ("Shoigu", "Lyubimova")
+    takes the person's label."""
+    best: dict[str, tuple[int, str, str]] = {}
+    for surface, label, n, first in labels:
+        if n <= 0:
+            continue
+        got = best.get(surface)
+        if got is None or (n, got[1]) > (got[0], first):
+            best[surface] = (n, first, label)
+    names = {s: b[2] for s, b in best.items()}
+    for s, label in list(names.items()):
         if label == "PERSON" and " " in s:
             for part in s.split()[1:]:
-                if len(part) > 3 and part in c.names:
-                    c.names[part] = "PERSON"
-    c.n = max(1, n)
-    return c
+                if len(part) > 3 and part in names:
+                    names[part] = "PERSON"
+    return names
 
 
 class Vocabulary:
