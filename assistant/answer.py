@@ -55,13 +55,9 @@ def compose(engine: Engine, q: Question, scored: list[Scored]) -> Answer:
         if not relevant:
             return decline(engine, q, reason, confidence, top.value)
         return not_stated(engine, q, scored, top, reason, confidence)
-    # A rival value must be an answer the model would give too, were it the best, and be
-    # about what the question names as much as the answer is ("North Korea's 11,000" is no
-    # rival to "Russia's 10,000" when the question asks about Russia).
-    anchors = anchors_of(q)
+    # A rival value must be an answer the model would give too, were it the best.
     confident = [c for c in cands[1:] if c.label == top.label
-                 and model.confidence(X, raw, c.best_index, share) >= model.decline_below
-                 and not far_names(engine, anchors, c.support[0][0].row)] if q.kind in CONFLICT_KINDS else []
+                 and model.confidence(X, raw, c.best_index, share) >= model.decline_below] if q.kind in CONFLICT_KINDS else []
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]
@@ -113,8 +109,10 @@ def not_stated(engine: Engine, q: Question, scored: list[Scored], top: Candidate
     chosen = [s for s in closest if not (s.row.node_id in seen or seen.add(s.row.node_id))][:CLOSEST]
     cites = _citations(engine, chosen, scored)
     far = set(far_names(engine, anchors_of(q), chosen[0].row)) if chosen else set()
-    # the question's capitalised runs ("South Korea") that hold a far name word ("south")
-    runs = (re.sub(r"['’]s$", "", r) for r in re.findall(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", q.text))
+    # the capitalised runs of the (resolved) question, not its first word ("Did China ..."),
+    # that hold a far name word: "South Korea" for "south"
+    runs = (re.sub(r"['’]s$", "", m.group()) for m in re.finditer(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", q.query)
+            if m.start() > 0)
     subject = list(dict.fromkeys(r for r in runs if any(w.lower() in far for w in r.split())))
     text = render.not_stated_text(cites, subject)
     return Answer(q.text, False, None, text, cites, reason=reason, confidence=confidence, status=NOT_STATED,
@@ -143,6 +141,11 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
         return None
     lead_s, la, lb = top.support[0]
     lead = _claim(lead_s, la, lb)
+    # Both sides must be about what the question names ("North Korea's 11,000" is no rival
+    # to "Russia's 10,000" when the question asks about Russia).
+    anchors = anchors_of(q)
+    if far_names(engine, anchors, lead_s.row):
+        return None
     own = {s.row.node_id for s in _support(top)}  # "June 19, 2024 ... his first since 2000" is one report
     shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
     for c in others:
@@ -153,7 +156,8 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
         for s, a, b in c.support:
             if s.row.node_id in own or s.row.doc_id == lead_s.row.doc_id or _dup(engine, s.row.doc_id, lead_s.row.doc_id):
                 continue  # one report, or a copy of it, does not disagree with itself
-            if s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3:
+            if s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3 \
+                    or far_names(engine, anchors, s.row):
                 continue
             if same_event(lead_s.row.text, s.row.text) and comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
                 return c

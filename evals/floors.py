@@ -12,39 +12,54 @@ from collections.abc import Mapping
 
 TARGETS: dict[str, float] = {
     "accuracy": 0.90,
+    "asserted_precision": 0.95,  # issue #13: precision of asserted answers first
+    "answerable_right": 0.80,
     "citation_recall": 0.90,
     "verbatim_rate": 1.00,
     "refusal_recall": 0.90,
+    "not_stated_quoted": 1.00,  # every not_stated answer quotes at least one passage
 }
 
 # Issue #7 replaced the hand-written rules, fitted to these very cases (91.1% accuracy,
-# 90.9% refusal recall), by an answer model trained only on SQuAD folds: the seed suite
-# became an honest out-of-domain test and the floors were reset to what that model
-# reaches (2026-11-23, 112 cases: accuracy 0.714, citation recall 0.833, verbatim 1.000,
-# refusal recall 0.500). They ratchet up again from here; the targets stand. (A last
-# "decline unknown names" rule reached 0.723 / 0.545 but gained nothing on the unseen-prose
-# folds, overall F1 55.59 without it against 55.59 with it, so it was taken out.)
+# 90.9% refusal recall), by an answer model trained only on SQuAD folds, and reset the floors
+# to what it reached (accuracy 0.714, refusal recall 0.500). Issue #13 changed what the model
+# is for: precision of what it asserts first (its operating point is chosen on the unseen
+# folds for >= 65% right at the product's prior, no longer for SQuAD F1), with the closest
+# passages shown when it is unsure. On 2026-11-29 it reached, on the 112 cases: precision of
+# asserted answers 0.842 (was 0.758), answerable answered right 0.533 (was 0.767), refusal
+# recall 0.864 (was 0.500), citation recall 0.933, accuracy 0.598, every not_stated answer
+# quoted. The floors are those figures less one case (index builds differ slightly between
+# machines); they ratchet up from here, and the targets stand.
 FLOORS: dict[str, float] = {
-    "accuracy": 0.71,
-    "citation_recall": 0.83,
+    "accuracy": 0.58,
+    "asserted_precision": 0.82,
+    "answerable_right": 0.52,
+    "citation_recall": 0.92,
     "verbatim_rate": 1.00,
-    "refusal_recall": 0.50,
+    "refusal_recall": 0.81,
+    "not_stated_quoted": 1.00,
 }
 
-# The unseen-prose suite (issue #7), in points (0-100), cross-validated by article.
+# The unseen-prose suite, in points (0-100), cross-validated by article, at the product's
+# share of answerable questions (precision "at prior" weights the questions to it).
 UNSEEN_TARGETS: dict[str, float] = {
+    "precision_at_prior": 60.0,  # issue #13, while answering right >= 20% of answerable questions
+    "answerable_right": 20.0,
+    "passages_hold_answer": 70.0,
     "has_ans_f1": 55.0,
-    "quote_holds_answer": 88.0,
-    "unanswerable_declined": 65.0,
     "overall_f1": 60.0,
 }
-# Reached 2026-11-23: all 2,805 questions HasAns F1 14.1, quote holds the answer 89.2,
-# unanswerable declined 90.3, overall F1 55.6; CI's fixed subset (100 per fold) 16.3,
-# 92.1, 90.0, 54.8. Each floor is the lower of the two, rounded down.
+# Reached 2026-11-29 (issue #13): all 2,805 questions precision at prior 61.4, answerable right
+# 21.3, passages hold the answer 82.3, HasAns F1 20.5, quote holds the answer 88.8, overall F1
+# 55.2 (always declining: 54.4); CI's fixed subset (100 per fold) 66.4, 22.5, 82.7, 21.6, 93.0,
+# 54.1. Each floor is the lower of the two, rounded down. "Unanswerable declined" (84.3 / 83.7)
+# is no longer floored: at the product's prior the model is meant to answer more.
 UNSEEN_FLOORS: dict[str, float] = {
-    "has_ans_f1": 14.0,
-    "quote_holds_answer": 89.0,
-    "unanswerable_declined": 89.0,
+    "precision_at_prior": 61.0,
+    "answerable_right": 21.0,
+    "passages_hold_answer": 82.0,
+    "has_ans_f1": 20.0,
+    "quote_holds_answer": 88.0,
     "overall_f1": 54.0,
 }
 

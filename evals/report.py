@@ -174,9 +174,9 @@ def _risk_section(run: EvalRun) -> list[str]:
              "|---|---|---|---|---|---|"]
     for name, c in curves.items():
         b = before.get(name)
-        op = c.operating or (0.0, 0.0)
+        op = (f"{100 * c.operating[1]:.1f}% | {100 * c.operating[0]:.1f}%") if c.operating else "n/a (nothing asserted) | 0.0%"
         now20, before20 = c.precision_at(0.2), b.precision_at(0.2) if b else None
-        lines.append(f"| {name} | {100 * op[1]:.1f}% | {100 * op[0]:.1f}% | {c.area:.3f} | {f'{b.area:.3f}' if b else 'n/a'} | "
+        lines.append(f"| {name} | {op} | {c.area:.3f} | {f'{b.area:.3f}' if b else 'n/a'} | "
                      f"{'n/a' if now20 is None else f'{100 * now20:.1f}%'} / {'n/a' if before20 is None else f'{100 * before20:.1f}%'} |")
     if note:
         lines += ["", f"Before: {note}"]
@@ -196,7 +196,7 @@ def render_markdown(run: EvalRun) -> str:
         + f" · {env['machine_cores']} cores · run took {env.get('total_run_s', 0):.0f} s", "",
         f"**Floors: {'PASS' if run.passed else 'FAIL'}** "
         + ", ".join(f"{k} ≥ {v:g}: {_verdict(run.verdicts[k])}" for k, v in FLOORS.items()), "",
-        "Targets (issue #3): " + ", ".join(f"{k} ≥ {v:g}" for k, v in TARGETS.items())
+        "Targets (issues #3, #13): " + ", ".join(f"{k} ≥ {v:g}" for k, v in TARGETS.items())
         + ". The floors ratchet up towards them; they are never lowered to pass.", "",
         *_risk_section(run),
         "## Seed suite (cases written from the seed articles)", "",

@@ -223,12 +223,16 @@ def score_case(case: Case, answer: AnswerLike, grounding: Grounding, retrieved: 
 
 
 def _best_right(case: Case, answer: AnswerLike, correct: bool) -> bool:
+    """An asserted answer as ``accuracy_verdict`` judged it; a declined one's candidate by
+    the same rule for a short answer (a conflict case needs both sides: never by one value)."""
     if not case.answerable:
         return False
     if answer.answered:
         return correct
     candidate = getattr(answer, "candidate", None)
-    return bool(candidate) and first_form(candidate, case.all_forms) is not None
+    if not candidate or case.kind == "conflict" or case.conflict_sides:
+        return False
+    return first_form(candidate, case.answers) is not None
 
 
 __all__ = ["AnswerLike", "CaseResult", "Grounding", "Offender", "Ref", "Span", "contains_form", "score_case"]

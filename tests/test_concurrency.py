@@ -28,7 +28,7 @@ ROUNDS = 3
 QUESTIONS = {
     "How many soldiers has Russia lost in the Kursk operation?": "62,000",
     "Where did Kim Jong Un meet the Russian culture minister?": "Pyongyang",
-    "Who visited Pyongyang on June 17?": "Shoigu",
+    "Who is the Russian culture minister who met Kim Jong Un?": "Lyubimova",
     "How many member states does the ICC have?": "124",
 }
 

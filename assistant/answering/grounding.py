@@ -77,12 +77,17 @@ class Levels:
     content: tuple[int, ...]
 
 
-def _article_words(engine, doc_id: str) -> tuple[list[frozenset[str]], frozenset[str], frozenset[str]]:
+def _article_words(engine, doc_id: str) -> tuple[tuple[frozenset[str], ...], frozenset[str], frozenset[str]]:
     rows = engine.by_doc.get(doc_id) or []
-    per = [_words(r.text) for r in rows]
     art = engine.articles.get(doc_id) or {}
-    title = _words(str(art.get("title", "")))
-    return per, title, frozenset().union(*per) if per else frozenset()
+    # keyed by the article's revision (its sentences' node ids change with it)
+    return _words_of(tuple(r.text for r in rows), str(art.get("title", "")), rows[0].node_id if rows else "")
+
+
+@lru_cache(maxsize=4096)
+def _words_of(texts: tuple[str, ...], title: str, _revision: str):
+    per = tuple(_words(t) for t in texts)
+    return per, _words(title), frozenset().union(*per) if per else frozenset()
 
 
 def levels(engine, anchors: Anchors, row) -> Levels:

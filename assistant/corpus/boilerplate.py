@@ -34,7 +34,7 @@ CREDITS = re.compile(
     r"\bFILE PHOTO:"
     r"|\b(?:File )?Photos? (?:by|courtesy of)\s+[\w.&/-]+(?:/[\w.&-]+)*"
     r"|\b[A-Z]{2,}(?:[-/][A-Z]{2,})*\s+via\s+[A-Z]{2,}/?(?:\s*(?:File Photo|Handout|Pool)\b)?"
-    r"|\b[A-Z]{2,}/\s*(?:File Photo|Handout|Pool)?"
+    r"|\b[A-Z]{2,}/\s*(?:File Photo|Handout|Pool)\b"
     r"|\b[A-Z]{2,}(?:/[A-Z]{2,}(?:-[A-Z]{2,})?)+"
     r"|\((?:Reuters|AP|AFP|UPI|Yonhap|Bloomberg|Xinhua|KCNA|TASS)\)\s*[-–—]*"
     r"|\((?:Reporting|Writing|Additional reporting|Editing) by[^)]*\)"

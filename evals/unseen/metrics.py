@@ -63,11 +63,12 @@ def prior_weights(answerable, share: float):
     return np.where(a, share / have, (1 - share) / (1 - have))
 
 
-def weighted_precision(asserted, right, answerable, share: float) -> float:
-    """Share of asserted answers that are right, with questions weighted to ``share`` answerable."""
+def weighted_precision(asserted, right, answerable, share: float) -> float | None:
+    """Share of asserted answers that are right, with questions weighted to ``share``
+    answerable (None when nothing is asserted)."""
     import numpy as np
 
     w = prior_weights(answerable, share)
     asserted = np.asarray(asserted, bool)
     total = float(w[asserted].sum())
-    return float(w[asserted & np.asarray(right, bool)].sum() / total) if total else 1.0
+    return float(w[asserted & np.asarray(right, bool)].sum() / total) if total else None

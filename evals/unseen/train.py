@@ -53,6 +53,9 @@ PRECISION_TARGET = 0.65
 # "no_match" below the best-passage score that this share of the answerable questions whose
 # closest passages hold the answer reach (out of fold): those passages are still shown.
 PASSAGES_KEPT = 0.95
+# The product's default share of answerable questions (not the environment's: an eval run in
+# the same process sets NEWSQA_ANSWERABLE_SHARE, and the operating point must not follow it).
+PRODUCT_SHARE = Settings.__dataclass_fields__["answerable_share"].default
 
 
 @dataclass
@@ -186,7 +189,7 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     cal = calibrate(picks)
     conf = cal(picks)
     share = float(np.mean([p.answerable for p in picks]))
-    product_share = Settings.from_env().answerable_share
+    product_share = PRODUCT_SHARE
     threshold = choose_threshold(conf, picks, share, product_share)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
             "product_answerable_share": product_share}
@@ -239,6 +242,10 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
     return {"folds": figures, "decline_below": model.decline_below}
 
 
+def _pct(v: float | None) -> float | None:
+    return None if v is None else round(100 * v, 1)
+
+
 def _figures(conf: np.ndarray, picks: list[TopPick], threshold: float, product_share: float) -> dict:
     """Held-out figures at the operating point (``conf``: the product's confidence)."""
     has = [(c, p) for c, p in zip(conf, picks) if p.answerable]
@@ -249,7 +256,7 @@ def _figures(conf: np.ndarray, picks: list[TopPick], threshold: float, product_s
     return {"overall_f1": round(100 * overall_f1(conf, picks, threshold), 1),
             "has_ans_f1": round(100 * float(np.mean([(c >= threshold) * p.f1 for c, p in has])), 1),
             "no_ans_declined": round(100 * float(np.mean([c < threshold for c, _ in no])), 1),
-            "precision_at_product_prior": round(100 * weighted_precision(asserted, right, answerable, product_share), 1),
+            "precision_at_product_prior": _pct(weighted_precision(asserted, right, answerable, product_share)),
             "answerable_right": round(100 * float(right[answerable & asserted].sum() / max(answerable.sum(), 1)), 1)}
 
 
@@ -264,7 +271,10 @@ def cli(argv: list[str] | None = None) -> int:
     if args.table and args.table.exists():
         import pickle
 
-        table = pickle.loads(args.table.read_bytes())
+        saved = pickle.loads(args.table.read_bytes())
+        if saved.get("features") != NAMES:
+            p.error(f"{args.table} was collected with other features than this code computes: delete it to collect anew")
+        table = saved["table"]
     else:
         with tempfile.TemporaryDirectory() as tmp:
             with squad_engine(articles, args.data_dir or Path(tmp)) as eng:
@@ -277,7 +287,7 @@ def cli(argv: list[str] | None = None) -> int:
         if args.table:
             import pickle
 
-            args.table.write_bytes(pickle.dumps(table))
+            args.table.write_bytes(pickle.dumps({"features": NAMES, "table": table}))
     result = train(table, articles, log=lambda m: print(m, file=sys.stderr))
     from .card import write_card
 
