@@ -47,11 +47,12 @@ def decline_text(n_articles: int, mentioned: list[str]) -> str:
 
 def not_stated_text(citations: list[Citation], subject: list[str]) -> str:
     """No bold short answer: a notice, then the closest passages, cited like any quote."""
-    about = f" They don't tie {_join(subject)} to what you asked." if subject else ""
+    about = f" They don't tie {join_names(subject)} to what you asked." if subject else ""
     parts = [f"**{NOT_STATED}**{about} {CLOSEST_HEADING}", quotes_block(citations),
              "**Sources**\n\n" + "\n\n".join(citation_line(c) for c in citations)]
     return "\n\n".join(parts)
 
 
-def _join(words: list[str]) -> str:
+def join_names(words: list[str]) -> str:
+    """ "China", "China or Belarus", "China, Belarus or Laos": how a not_stated answer names them."""
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

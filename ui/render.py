@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.render import LOW_CONFIDENCE, confidence_note
+from assistant.render import LOW_CONFIDENCE, confidence_note, join_names
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones
 # that can start or close Markdown syntax.  `$` too: it can open LaTeX.
@@ -122,7 +122,7 @@ def _quotes_and_sources(citations: Sequence[Any]) -> list[str]:
 def not_stated_markdown(not_about: Sequence[str], citations: Sequence[Any]) -> str:
     """No answer: a notice that cannot be read as one, then the closest passages, each
     quoted and cited exactly as an answer's quotes are, so the reader can check them."""
-    about = f" They don't tie {html_text(', '.join(not_about))} to what you asked." if not_about else ""
+    about = f" They don't tie {html_text(join_names(list(not_about)))} to what you asked." if not_about else ""
     notice = (
         '<div class="newsqa-not-stated">'
         f"<strong>⚠ {html_text(NOT_STATED_HEADING)}</strong>{about}"

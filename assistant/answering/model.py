@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .answer_type import TypeModel
-from .features import ANSWER_NAMES, NAMES, answer_features
+from .features import ANSWER_NAMES, LABELS, NAMES, answer_features
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
 
@@ -96,7 +96,8 @@ class AnswerModel:
 
     @classmethod
     def from_json(cls, d: dict) -> AnswerModel:
-        if d.get("features") != NAMES or d.get("answer_features") != ANSWER_NAMES:
+        types = d.get("types")
+        if d.get("features") != NAMES or d.get("answer_features") != ANSWER_NAMES or (types and types["labels"] != LABELS):
             raise ValueError("the model was trained on other features than this code computes: run `assistant train`")
         t = d["trees"]
         return cls(np.asarray(t["feature"], np.int32), np.asarray(t["threshold"], np.float64),
