@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .answering.preparation import prepare
 from .errors import ArticleNotFound, ExportError, IndexEmpty, InvalidQuestion
 from .models import Answer, Article, ArticleSummary, IngestReport
-from .preparation import prepare
 from .settings import Settings
 
 _engine = None
@@ -66,8 +66,8 @@ def _check(question: Any, settings: Settings) -> str:
 
 def ask(question: str, history: Any = None) -> Answer:
     """Answer ``question`` from the articles, with verbatim, cited quotes, or decline."""
-    from .answer import compose, decline
-    from .scoring import score_hits
+    from .answering.answer import compose, decline
+    from .answering.scoring import score_hits
 
     t0 = time.perf_counter()
     q_text = _check(question, Settings.from_env() if _engine is None else _engine.settings)

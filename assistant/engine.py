@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArticleNotFound, StoreUnavailable
+from .index.tables.articles import ArticleTable
+from .index.tables.sentences import ByDocView, RowsView, SentenceRow  # noqa: F401  (SentenceRow: re-exported)
+from .index.tables.synonyms import Synonyms
+from .index.tables.vocabulary import Vocabulary
 from .models import Article, ArticleSummary, IngestReport
 from .settings import Settings, apply_offline_env
-from .tables.articles import ArticleTable
-from .tables.sentences import ByDocView, RowsView, SentenceRow  # noqa: F401  (SentenceRow: re-exported)
-from .tables.synonyms import Synonyms
-from .tables.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Snapshot:
     ``settings``, ``embed``, ``store``, ``version``), so a snapshot is what it is given.
     Only articles that are both stored and fully indexed (their index record carries the
     stored content hash) are in it, with exactly their current sentences. The tables are
-    read from disk on demand (``assistant/tables``): opening one costs the same at any size."""
+    read from disk on demand (``assistant/index/tables``): opening one costs the same at any size."""
 
     settings: Settings
     store: Any  # vectorstore.store.ChromaStore: the dense half of retrieval reads it
@@ -126,7 +126,7 @@ class Engine:
         raise AssertionError("unreachable")
 
     def _drop_caches(self) -> None:
-        from .tables.store import bm25_root, tables_dir
+        from .index.tables.store import bm25_root, tables_dir
 
         s = self.settings
         for path in (bm25_root(s.data_dir, s.collection), tables_dir(s.data_dir, s.collection), Path(s.data_dir) / "vocab"):
@@ -134,7 +134,7 @@ class Engine:
 
     def _initialise(self, progress) -> None:
         """A new article store: adopt the articles of an older-layout index, or index the seeds."""
-        from .ingestion import ingest_paths
+        from .index.ingestion import ingest_paths
 
         if not self._migrate():
             self.built_from_seeds = ingest_paths(self.store, self.db, self.embed, [self.settings.seeds_dir], progress)
@@ -167,7 +167,7 @@ class Engine:
         - after an interrupted write (a dead writer's mark), sentences of any other
           revision are swept, and the dead writers' marks go.
         Skipped while another live process is writing (its own run finishes the job)."""
-        from .ingestion import reindex_stored, revision
+        from .index.ingestion import reindex_stored, revision
 
         with self._write_lock:
             others = self.db.other_writers()
@@ -222,8 +222,8 @@ class Engine:
         version into a new snapshot; the caller swaps it in."""
         from vectorstore import bm25
 
-        from .retrieval import HybridRetriever
-        from .tables.store import bm25_root, key_of, matrix_path
+        from .answering.retrieval import HybridRetriever
+        from .index.tables.store import bm25_root, key_of, matrix_path
 
         s = self.settings
         state = self.db.state()
@@ -239,9 +239,9 @@ class Engine:
         return snap
 
     def _open_tables(self, key: str):
-        from .ingestion import revision
-        from .tables.build import build_tables
-        from .tables.store import open_or_build
+        from .index.ingestion import revision
+        from .index.tables.build import build_tables
+        from .index.tables.store import open_or_build
 
         s = self.settings
 
@@ -336,13 +336,13 @@ class Engine:
         return sorted(out, key=lambda s: (s.source, s.title))
 
     def stored_articles(self) -> list[Article]:
-        from .ingestion import from_stored
+        from .index.ingestion import from_stored
 
         return [from_stored(s) for s in self.db.all()]
 
     # -- writing ------------------------------------------------------------
     def ingest(self, paths: list[Path], progress=None) -> IngestReport:
-        from .ingestion import ingest_paths
+        from .index.ingestion import ingest_paths
 
         with self._write_lock:
             self._finish_dead_writes(progress)
@@ -355,7 +355,7 @@ class Engine:
             return report
 
     def ingest_articles(self, articles: list[Article], progress=None) -> IngestReport:
-        from .ingestion import ingest_articles
+        from .index.ingestion import ingest_articles
 
         with self._write_lock:
             self._finish_dead_writes(progress)
@@ -391,7 +391,7 @@ class Engine:
 
     def reindex(self, progress=None) -> IngestReport:
         """Re-split and re-embed every stored article (or index the seeds into an empty store)."""
-        from .ingestion import ingest_paths, reindex_stored
+        from .index.ingestion import ingest_paths, reindex_stored
 
         with self._write_lock:
             report = IngestReport()
@@ -403,7 +403,7 @@ class Engine:
 
 
 def _pipeline() -> int:
-    from .ingestion import PIPELINE_VERSION
+    from .index.ingestion import PIPELINE_VERSION
 
     return PIPELINE_VERSION
 

@@ -36,9 +36,9 @@ def full_build_s(eng, work: Path) -> float:
     import sqlite3
 
     from assistant.engine import _pipeline, article_dict
-    from assistant.ingestion import revision
-    from assistant.tables.build import build_tables
-    from assistant.tables.store import SCHEMA
+    from assistant.index.ingestion import revision
+    from assistant.index.tables.build import build_tables
+    from assistant.index.tables.store import SCHEMA
 
     s = eng.settings
     t0 = time.perf_counter()

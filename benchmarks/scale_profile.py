@@ -35,17 +35,17 @@ from scale_corpus import write_profile_corpus  # noqa: E402
 STAGES: dict[str, list[tuple[str, ...]]] = {
     "read_files": [("corpus/reader.py", "read_paths")],
     "sqlite_article_store": [("vectorstore/articles.py", "put_many")],
-    "spacy_load": [("assistant/sentences.py", "nlp")],
-    "spacy_split (incl. load)": [("assistant/sentences.py", "split_articles"), ("assistant/sentences.py", "iter_split")],
+    "spacy_load": [("assistant/index/sentences.py", "nlp")],
+    "spacy_split (incl. load)": [("assistant/index/sentences.py", "split_articles"), ("assistant/index/sentences.py", "iter_split")],
     "embed_sentences": [("vectorstore/embedder.py", "encode", "index_batch"), ("vectorstore/embedder.py", "encode", "ingest_articles"),
                         ("vectorstore/embedder.py", "encode", "embed_batch")],
-    "wait_for_splitter (caller idle)": [("assistant/ingestion.py", "sentences_of")],
-    "build_nodes": [("assistant/ingestion.py", "sentence_nodes")],
+    "wait_for_splitter (caller idle)": [("assistant/index/ingestion.py", "sentences_of")],
+    "build_nodes": [("assistant/index/ingestion.py", "sentence_nodes")],
     "chroma_sentences_upsert": [("vectorstore/store.py", "add_nodes")],
     "chroma_articles_upsert": [("vectorstore/store.py", "upsert_articles"), ("vectorstore/store.py", "upsert_article")],
     "chroma_delete_stale": [("vectorstore/store.py", "delete_stale_sentences_of"), ("vectorstore/store.py", "delete_stale_sentences")],
     "chroma_version_bump": [("vectorstore/store.py", "bump_version")],
-    "ingest_articles_total": [("assistant/ingestion.py", "ingest_articles")],
+    "ingest_articles_total": [("assistant/index/ingestion.py", "ingest_articles")],
     "snapshot_total (tables after ingest)": [("assistant/engine.py", "_swap"), ("assistant/engine.py", "_load_tables")],
     "chroma_read_all_nodes": [("vectorstore/store.py", "all_nodes")],
     "bm25_load_or_build": [("vectorstore/bm25.py", "load_or_build")],
@@ -105,7 +105,8 @@ def main() -> int:
         corpus = write_profile_corpus(tmp_path / "corpus")
         (tmp_path / "no-seeds").mkdir()
         os.environ.update({"NEWSQA_DATA_DIR": str(tmp_path / "data"), "NEWSQA_SEEDS_DIR": str(tmp_path / "no-seeds")})
-        from assistant import api, ingestion
+        from assistant import api
+        from assistant.index import ingestion
 
         api.engine()  # an empty index: store, embedder and (no) tables are open before timing
         ingest_wall: list[float] = []

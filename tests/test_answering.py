@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from assistant import ask
+from assistant.answering.conflicts import comparable
 from assistant.answering.features import NAMES
 from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm
 from assistant.answering.model import load as load_model
-from assistant.conflicts import comparable
 from evals.unseen.dataset import load as load_squad
 from evals.unseen.metrics import best, exact, f1, holds_answer
 

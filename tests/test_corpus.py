@@ -3,9 +3,9 @@
 import pytest
 from conftest import SEEDS
 
+from assistant.answering.dedupe import same_story
 from assistant.corpus import read_paths
 from assistant.corpus.article import iso_date
-from assistant.dedupe import same_story
 
 EXPECTED = [
     ("Kim Jong Un meets Russian Culture Minister amid growing ties", "UPI", "SEOUL. June 30 (UPI)"),

@@ -20,7 +20,7 @@ from pathlib import Path
 from conftest import SEEDS
 
 from assistant import api, ask, get_article
-from assistant.ingestion import PIPELINE_VERSION, revision
+from assistant.index.ingestion import PIPELINE_VERSION, revision
 from assistant.settings import PROJECT_ROOT, Settings
 from vectorstore.articles import open_store
 

@@ -142,7 +142,7 @@ def test_an_index_from_an_older_pipeline_is_resplit_in_place(fresh_env):
     api.reset()
     eng = api.engine()
     assert eng.store.sentences.count() == n_sentences  # replaced, not duplicated
-    from assistant.ingestion import PIPELINE_VERSION
+    from assistant.index.ingestion import PIPELINE_VERSION
 
     assert len(eng.articles) == 9
     assert set(eng.store.article_hashes(PIPELINE_VERSION).values()) == {a["content_hash"] for a in eng.articles.values()}

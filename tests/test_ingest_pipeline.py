@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 
-from assistant import ingestion
 from assistant.corpus.article import make_article
-from assistant.ingestion import BATCH_ARTICLES, EMBED_CHUNK, PIPELINE_VERSION, ingest_articles, revision
+from assistant.index import ingestion
+from assistant.index.ingestion import BATCH_ARTICLES, EMBED_CHUNK, PIPELINE_VERSION, ingest_articles, revision
 from assistant.models import IngestReport
 from vectorstore.articles import ArticleStore
 from vectorstore.client import forget_clients

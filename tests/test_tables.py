@@ -1,4 +1,4 @@
-"""The per-version read tables (assistant/tables): built once, reopened without reading the
+"""The per-version read tables (assistant/index/tables): built once, reopened without reading the
 corpus, rebuilt when missing or damaged, and equivalent to what they replaced."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import api, ask
-from assistant.tables.store import TablesFile, tables_dir
-from assistant.tables.vocabulary import Vocabulary
+from assistant.index.tables.store import TablesFile, tables_dir
+from assistant.index.tables.vocabulary import Vocabulary
 
 QUESTION = "Where did Kim Jong Un meet the Russian culture minister?"
 
@@ -59,7 +59,7 @@ def test_missing_or_damaged_tables_are_rebuilt(seeded_copy, damage):
 
 
 def test_a_new_version_reuses_word_vectors_and_drops_old_files(seeded_copy, tmp_path, monkeypatch):
-    from assistant.tables import store
+    from assistant.index.tables import store
 
     monkeypatch.setattr(store, "GRACE_S", 0)  # old files go at once (by default after 10 minutes)
     snap = api.engine().snapshot()
@@ -205,7 +205,7 @@ def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):
     from llama_index.core.schema import MetadataMode
     from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-    from assistant.tables.build import bm25_text
+    from assistant.index.tables.build import bm25_text
 
     checked = 0
     for _, meta, text in api.engine().store.iter_sentences():
@@ -218,7 +218,7 @@ def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):
 def test_files_of_a_just_built_key_survive_another_build(seeded_copy):
     """Another process may have just built a newer key and not opened it yet: a build of
     any other key leaves files younger than the grace period alone."""
-    from assistant.tables.store import open_or_build
+    from assistant.index.tables.store import open_or_build
 
     eng = api.engine()
     (current,) = _tables(seeded_copy)
@@ -246,9 +246,9 @@ def _full_build_of(eng, tmp_path: Path) -> Path:
     import sqlite3
 
     from assistant.engine import _pipeline, article_dict
-    from assistant.ingestion import revision
-    from assistant.tables.build import build_tables
-    from assistant.tables.store import SCHEMA
+    from assistant.index.ingestion import revision
+    from assistant.index.tables.build import build_tables
+    from assistant.index.tables.store import SCHEMA
 
     s = eng.settings
     indexed = eng.store.article_hashes(_pipeline())
@@ -267,7 +267,7 @@ def _full_build_of(eng, tmp_path: Path) -> Path:
 def _contents(path: Path) -> dict:
     import sqlite3
 
-    from assistant.tables.build import _bm25_texts
+    from assistant.index.tables.build import _bm25_texts
 
     conn = sqlite3.connect(path)
     tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -314,14 +314,14 @@ def test_adding_and_removing_articles_updates_the_tables_incrementally(seeded_co
 
 
 def _key(eng) -> str:
-    from assistant.tables.store import key_of
+    from assistant.index.tables.store import key_of
 
     return key_of(eng.version, eng._snapshot.generation)
 
 
 def test_bm25_texts_of_the_rows_are_the_nodes_texts(seeded_env):
     """BM25 re-indexes from the table's rows; what it reads must be the nodes' own text."""
-    from assistant.tables.build import _bm25_texts, bm25_text
+    from assistant.index.tables.build import _bm25_texts, bm25_text
 
     eng = api.engine()
     (path,) = _tables(seeded_env)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.render import LOW_CONFIDENCE, confidence_note, join_names
+from assistant.answering.render import LOW_CONFIDENCE, confidence_note, join_names
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones
 # that can start or close Markdown syntax.  `$` too: it can open LaTeX.

@@ -14,12 +14,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..extract import candidates, proximity, sentence_tokens
-from ..question import Question
-from ..scoring import Scored, window_text
 from ..text import TOKEN, content_stems, stem
 from .answer_type import WH, focus_noun, wh_word
+from .extract import candidates, proximity, sentence_tokens
 from .grounding import ABSENT, anchors_of, levels
+from .question import Question
+from .scoring import Scored, window_text
 from .spans import Span
 
 KINDS = ["what", "money", "measure", "age", "number", "time", "date", "duration", "treaty", "place", "building",

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..preparation import prepare
-from ..scoring import score_hits
 from .answer_type import question_vector
 from .features import featurize
+from .preparation import prepare
+from .scoring import score_hits
 from .spans import Span, gather
 
 CLOSEST = 3  # passages a "not stated" answer quotes

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 
 from ..corpus.boilerplate import credit_ranges
-from ..extract import _clean, clause_answer, key_of
-from ..question import Question
-from ..scoring import Scored
 from ..text import content_stems
+from .extract import _clean, clause_answer, key_of
+from .question import Question
+from .scoring import Scored
 
 SENTENCES = 8  # best sentences whose spans are candidates
 CLAUSE_SENTENCES = 3

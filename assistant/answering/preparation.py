@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import InvalidQuestion
+from ..errors import InvalidQuestion
+from ..text import stem, tokens
 from .followup import normalise_history, resolve
 from .question import analyse
-from .text import stem, tokens
 
 
 def prepare(eng, q_text: str, history: Any = None):

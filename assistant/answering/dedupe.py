@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .text import tokens
+from ..text import tokens
 
 ARTICLE_JACCARD = 0.35
 EVENT_OVERLAP = 0.25
@@ -41,7 +41,7 @@ def _words(text: str) -> frozenset[str]:
 
 def same_event(a: str, b: str) -> bool:
     """Two sentences describing one event: much of their content wording is shared."""
-    from .text import content_stems
+    from ..text import content_stems
 
     sa, sb = set(content_stems(a)), set(content_stems(b))
     return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) >= EVENT_OVERLAP

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .text import QUESTION_WORDS, content_stems
+from ..text import QUESTION_WORDS, content_stems
 
 PERSON = frozenset({"PERSON"})
 DATE = frozenset({"DATE", "TIME"})

@@ -20,7 +20,7 @@ import numpy as np
 
 from vectorstore.embedder import DIMENSIONS
 
-from ..text import STOP, stem
+from ...text import STOP, stem
 
 if TYPE_CHECKING:
     from .store import TablesFile

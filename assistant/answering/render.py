@@ -1,7 +1,7 @@
 """The answer as the user reads it (Markdown): short answer, quotes with [n], sources."""
 from __future__ import annotations
 
-from .models import Citation
+from ..models import Citation
 
 DECLINE = "The articles don't say."
 NOT_STATED = "Not stated in the articles."

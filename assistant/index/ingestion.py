@@ -33,8 +33,8 @@ import numpy as np
 
 from vectorstore.articles import ArticleStore, StoredArticle
 
-from .corpus import read_paths
-from .models import Article, IngestReport
+from ..corpus import read_paths
+from ..models import Article, IngestReport
 from .sentences import Sentence, iter_split
 
 Progress = Callable[[int, int, str], None]

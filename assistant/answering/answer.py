@@ -11,21 +11,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..models import NO_MATCH, NOT_STATED, Answer, Citation
 from . import render
-from .answering.features import featurize
-from .answering.grounding import anchors_of, far_names
-from .answering.model import load as load_model
-from .answering.pipeline import CLOSEST
-from .answering.spans import Span, gather
 from .conflicts import comparable
 from .dedupe import same_event, same_sentence, same_story
 from .extract import MONTH, WEEKDAY, Candidate, compatible, merge_forms
-from .models import NO_MATCH, NOT_STATED, Answer, Citation
+from .features import featurize
+from .grounding import anchors_of, far_names
+from .model import load as load_model
+from .pipeline import CLOSEST
 from .question import Question
 from .scoring import Scored, question_names
+from .spans import Span, gather
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
 
 CONFLICT_RATIO = 0.7
 CONFLICT_KINDS = {"number", "date", "duration"}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import InvalidQuestion
-from .tables.vocabulary import Vocabulary
+from ..errors import InvalidQuestion
+from ..index.tables.vocabulary import Vocabulary
 
 PERSON_PRONOUNS = re.compile(r"\b(he|him|she|her|his|hers)\b", re.I)
 # "there" as a place, not "is there a train ...": not next to a form of "to be".

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..text import TOKEN, content_stems
 from .extract import MONTH
-from .text import TOKEN, content_stems
 
 # Bounds ("more than", "at least") still state the figure; these make it another figure.
 PART_OR_TOTAL = re.compile(r"\b(?:including|of whom|of them|among them|in total|total|overall|altogether|"

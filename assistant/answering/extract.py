@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..text import TOKEN, content_stems, digits, stem
 from .question import Question
 from .scoring import Scored
-from .text import TOKEN, content_stems, digits, stem
 
 DURATION = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few)\b"
                       r"[\w\s-]{0,15}?\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..index.tables.sentences import SentenceRow
+from ..text import content_stems
 from .question import Question
 from .retrieval import Hit
-from .tables.sentences import SentenceRow
-from .text import content_stems
 
 if TYPE_CHECKING:  # the snapshot is passed in: importing the engine here would close an import circle
-    from .engine import Engine
+    from ..engine import Engine
 
 COSINE_WEIGHT = 0.55
 CANDIDATES = 14  # fused hits that are scored

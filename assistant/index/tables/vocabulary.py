@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..text import STOP, content_stems, stem
+from ...text import STOP, content_stems, stem
 
 if TYPE_CHECKING:
     from .sentences import SentenceRow
@@ -45,7 +45,7 @@ class Tally:
     words: Counter = field(default_factory=Counter)  # vocabulary word -> sentences containing it
 
     def add_rows(self, rows: Iterable[SentenceRow], sign: int = 1) -> None:
-        from ..extract import key_of
+        from ...answering.extract import key_of
         from .synonyms import row_words
 
         for row in rows:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .models import Article
+from ..models import Article
 
 NUMERIC = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}
 MIN_CHARS = 12
