@@ -9,16 +9,17 @@ model. No table of rules: the question patterns in ``question`` stay only as fea
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..text import STOP
 
 WH = ["what", "which", "who", "whom", "whose", "when", "where", "why", "how many", "how much", "how long", "how"]
 
 
 def wh_word(text: str) -> str:
-    import re
-
     low = text.lower()
     for w in ("how many", "how much", "how long"):
         if w in low:
@@ -33,10 +34,6 @@ _GENERIC = {"name", "kind", "kinds", "type", "types", "sort", "sorts", "form", "
 def focus_noun(q) -> str | None:
     """The noun that names the kind of answer: "country" in "What country is ...",
     "soldiers" in "how many soldiers", "jets" in "Which fighter jets"."""
-    import re
-
-    from ..text import STOP
-
     if q.head_word and q.head_word.lower() not in _GENERIC:
         return q.head_word
     of = re.search(r"\b(?:kinds?|types?|sorts?|forms?|name)\s+of\s+(?:the\s+|a\s+|an\s+)?(?:[A-Z]\w+\s+)*([a-z-]+)", q.text)

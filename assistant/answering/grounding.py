@@ -29,7 +29,7 @@ class Anchors:
     """What the question names: capitalised words and corpus names, numbers, content stems."""
 
     names: tuple[str, ...]  # lower-cased words of names ("china", "kim", "jong")
-    numbers: tuple[str, ...]
+    numbers: tuple[str, ...]  # as ``_words`` keeps figures: "11,000" → "11000"
     content: tuple[str, ...]  # content stems (the question's focus)
 
 
@@ -41,8 +41,12 @@ CALENDAR = frozenset("january february march april may june july august septembe
 def anchors_of(q) -> Anchors:
     names = {w.lower() for n in q.names for w in TOKEN.findall(n)} | set(q.proper)
     names = {norm(w) for w in names if len(w) > 1 and w not in ("i",) and norm(w) not in CALENDAR}
-    numbers = tuple(dict.fromkeys(re.findall(r"\d[\d,.]*\d|\d", q.text)))
+    numbers = tuple(dict.fromkeys(_bare(x) for x in re.findall(r"\d[\d,.]*\d|\d", q.text)))
     return Anchors(tuple(sorted(names)), numbers, tuple(q.focus))
+
+
+def _bare(figure: str) -> str:
+    return re.sub(r"[,.]", "", figure)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -56,7 +60,7 @@ def _words(text: str) -> frozenset[str]:
         for part in w.split("-"):
             out.add(part)
         if any(ch.isdigit() for ch in w):
-            out.add(re.sub(r"[,.]", "", w))
+            out.add(_bare(w))
     return frozenset(out | set(content_stems(text)))
 
 
@@ -102,7 +106,7 @@ def levels(engine, anchors: Anchors, row) -> Levels:
         return next((k for k, ring in enumerate(rings) if match(ring)), ABSENT)
 
     return Levels(tuple(level(lambda r, n=n: _has_name(r, n)) for n in anchors.names),
-                  tuple(level(lambda r, x=x: re.sub(r"[,.]", "", x) in r) for x in anchors.numbers),
+                  tuple(level(lambda r, x=x: x in r) for x in anchors.numbers),
                   tuple(level(lambda r, s=s: s in r) for s in anchors.content))
 
 

@@ -25,13 +25,16 @@ def quotes_block(citations: list[Citation]) -> str:
     return "\n\n".join(f"> {c.quote} [{c.marker}]" for c in citations)
 
 
+def sources_block(citations: list[Citation]) -> str:
+    return "**Sources**\n\n" + "\n\n".join(citation_line(c) for c in citations)
+
+
 def answer_text(short: str, citations: list[Citation], conflict_note: str | None = None,
                 confidence: float | None = None) -> str:
     parts = [f"**{short}**"]
     if conflict_note:
         parts.append(conflict_note)
-    parts.append(quotes_block(citations))
-    parts.append("**Sources**\n\n" + "\n\n".join(citation_line(c) for c in citations))
+    parts += [quotes_block(citations), sources_block(citations)]
     if confidence is not None:  # after the sources: the figure is never read as part of the answer
         parts.append(f"*{confidence_note(confidence)}*")
     return "\n\n".join(parts)
@@ -48,8 +51,7 @@ def decline_text(n_articles: int, mentioned: list[str]) -> str:
 def not_stated_text(citations: list[Citation], subject: list[str]) -> str:
     """No bold short answer: a notice, then the closest passages, cited like any quote."""
     about = f" They don't tie {join_names(subject)} to what you asked." if subject else ""
-    parts = [f"**{NOT_STATED}**{about} {CLOSEST_HEADING}", quotes_block(citations),
-             "**Sources**\n\n" + "\n\n".join(citation_line(c) for c in citations)]
+    parts = [f"**{NOT_STATED}**{about} {CLOSEST_HEADING}", quotes_block(citations), sources_block(citations)]
     return "\n\n".join(parts)
 
 

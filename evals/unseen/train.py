@@ -189,10 +189,9 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     cal = calibrate(picks)
     conf = cal(picks)
     share = float(np.mean([p.answerable for p in picks]))
-    product_share = PRODUCT_SHARE
-    threshold = choose_threshold(conf, picks, share, product_share)
+    threshold = choose_threshold(conf, picks, share, PRODUCT_SHARE)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
-            "product_answerable_share": product_share}
+            "product_answerable_share": PRODUCT_SHARE}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
                        bias=cal.bias, decline_below=threshold, card=card, answerable_share=share, types=types,
                        relevant_from=relevance_floor(rows))
@@ -230,9 +229,8 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
         outer_picks += picks  # synthetic ones too: the shipped model's calibration fits on them
         picks = [p for p in picks if not p.synthetic]  # every figure is on real questions only
         conf = Calibration(model.lo, model.hi, model.mean, model.scale, model.weights, model.bias)(picks)
-        product = np.array([shift(c, model.answerable_share, model.card["product_answerable_share"]) for c in conf])
-        figures[f"fold{k}"] = {"articles": titles, **_figures(product, picks, model.decline_below,
-                                                              model.card["product_answerable_share"])}
+        product = np.array([shift(c, model.answerable_share, PRODUCT_SHARE) for c in conf])
+        figures[f"fold{k}"] = {"articles": titles, **_figures(product, picks, model.decline_below, PRODUCT_SHARE)}
         log(f"fold {k} ({', '.join(titles)}): {figures[f'fold{k}']}  [{time.perf_counter() - t0:.0f} s]")
     final = fit(typed(table, folds))
     card = {**base_card, "fold": None, "trained_on_articles": sorted(a.title for a in articles),
