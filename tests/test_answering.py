@@ -7,6 +7,7 @@ import pytest
 
 from assistant import ask
 from assistant.answering.conflicts import comparable
+from assistant.answering.extract import Candidate, merge_forms
 from assistant.answering.features import NAMES
 from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm
 from assistant.answering.model import load as load_model
@@ -119,6 +120,18 @@ def test_first_quote_holds_the_short_answer(seeded_env):
 ])
 def test_only_comparable_figures_conflict(lead, other, expected):
     assert comparable(lead, other, numeric=True) is expected
+
+
+def test_an_answer_is_shown_in_a_form_that_keeps_its_figures():
+    def date(value, score):
+        return Candidate(value, value.lower(), "DATE", score, support=[(value, 0, 0)])
+
+    # "May 2023" is not a fuller "May 21": the shown answer keeps the best span's day.
+    kept = merge_forms([date("May 21", 0.9), date("May 2023", 0.4)])
+    assert [c.value for c in kept] == ["May 21", "May 2023"]
+    # "May 21, 2025" is: one answer, named by its fullest form, with both supports.
+    kept = merge_forms([date("May 21", 0.9), date("May 21, 2025", 0.4)])
+    assert [c.value for c in kept] == ["May 21, 2025"] and len(kept[0].support) == 2
 
 
 def test_squad_scoring_is_the_official_one():

@@ -247,7 +247,7 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
     Unlike ``_merge_names`` it never reorders: scores are the answer model's."""
     kept: list[Candidate] = []
     for c in cands:  # best first
-        host = next((k for k in kept if _same_answer(k, c) or _same_answer(c, k)), None)
+        host = next((k for k in kept if (_same_answer(k, c) or _same_answer(c, k)) and _nested_figures(k, c)), None)
         if host is None:
             kept.append(c)
             continue
@@ -256,6 +256,13 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
         host.support += c.support
         host.mention_scores += c.mention_scores
     return kept
+
+
+def _nested_figures(a: Candidate, b: Candidate) -> bool:
+    """One form's figures hold the other's: 'May 21' is a form of 'May 21, 2025' but not of
+    'May 2023', which would show a date that the chosen sentence never gave."""
+    na, nb = set(re.findall(r"\d+", a.key)), set(re.findall(r"\d+", b.key))
+    return na <= nb or nb <= na
 
 
 def _fullness(c: Candidate) -> tuple[int, int]:
