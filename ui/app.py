@@ -74,7 +74,7 @@ def build_app() -> gr.Blocks:
                     with gr.Row():
                         question = gr.Textbox(
                             elem_id="newsqa-question",
-                            placeholder="Ask a question, e.g. Who visited Pyongyang on June 17?",
+                            placeholder="Ask a question, e.g. Which Russian security official visited Pyongyang in June?",
                             show_label=False,
                             scale=5,
                             max_lines=4,
@@ -89,7 +89,7 @@ def build_app() -> gr.Blocks:
             with gr.Column(scale=2, min_width=320):
                 sources = gr.Radio(
                     choices=[],
-                    label="Sources of the last answer",
+                    label=chat.SOURCES_LABELS["answered"],
                     elem_id="newsqa-sources",
                     visible=False,
                 )

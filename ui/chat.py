@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 EXAMPLES: tuple[str, ...] = (
     "Where did Kim Jong Un meet the Russian culture minister?",
     "How many soldiers has Russia lost in the Kursk operation?",
-    "Who visited Pyongyang on June 17?",
-    "What did he announce?",
+    "Which Russian security official visited Pyongyang in June?",
+    "When did he visit Pyongyang?",
 )
 
 Pairs = list[list[str]]  # [[question, answer_text], ...]: what the engine takes as history
@@ -50,10 +50,16 @@ def api_ask(question: str, history: list | None = None) -> dict:
     return ask_engine(question, history).to_dict()
 
 
-def sources_update(citations: Sequence[dict]) -> dict:
-    """The radio of the last answer's citations (value = index into ``citations``)."""
+SOURCES_LABELS = {"answered": "Sources of the last answer",
+                  "not_stated": "Closest passages (they do not answer the last question)"}
+
+
+def sources_update(citations: Sequence[dict], status: str = "answered") -> dict:
+    """The radio of the last answer's citations (value = index into ``citations``). Its label
+    says what they are: a not_stated answer's passages are the closest, not a source."""
     choices = [(render.citation_label(c), str(i)) for i, c in enumerate(citations)]
-    return gr.update(choices=choices, value=None, visible=bool(choices))
+    return gr.update(choices=choices, value=None, visible=bool(choices),
+                     label=SOURCES_LABELS.get(status, SOURCES_LABELS["answered"]))
 
 
 def respond(
@@ -77,7 +83,7 @@ def respond(
         {"role": "assistant", "content": render.answer_markdown(answer)},
     ]
     pairs.append([question, answer.text])
-    return messages, "", pairs, citations, sources_update(citations), render.PANEL_PLACEHOLDER
+    return messages, "", pairs, citations, sources_update(citations, answer.status), render.PANEL_PLACEHOLDER
 
 
 def open_citation(choice: str | None, citations: list[dict] | None) -> str:
