@@ -67,7 +67,7 @@ def _check(question: Any, settings: Settings) -> str:
 def ask(question: str, history: Any = None) -> Answer:
     """Answer ``question`` from the articles, with verbatim, cited quotes, or decline."""
     from .answering.answer import compose, decline
-    from .answering.scoring import score_hits
+    from .answering.pipeline import candidates_for
 
     t0 = time.perf_counter()
     q_text = _check(question, Settings.from_env() if _engine is None else _engine.settings)
@@ -75,18 +75,14 @@ def ask(question: str, history: Any = None) -> Answer:
     if not snap.articles:
         raise IndexEmpty(f"No articles are indexed: {snap.settings.seeds_dir} holds none. "
                          "Add some with `assistant ingest PATH` (or set NEWSQA_SEEDS_DIR).")
-    t1 = time.perf_counter()
-    query, q, expansion = prepare(snap, q_text, history)
-    if not q.focus or all(f.isdigit() for f in q.focus):
-        answer = decline(snap, q, "the question has no words the articles could match")
+    c = candidates_for(snap, q_text, history)
+    if not c.searchable:
+        answer = decline(snap, c.q, "the question has no words the articles could match")
     else:
-        hits = snap.retriever.retrieve(query, q.vector, lexical_extra=expansion)
-        t2 = time.perf_counter()
-        scored = score_hits(snap, q, hits)
-        answer = compose(snap, q, scored)
-        answer.timings_ms["retrieve"] = round((t2 - t1) * 1000, 2)
+        answer = compose(snap, c)
+        answer.timings_ms.update(c.timings_ms)
     answer.question = q_text
-    answer.resolved_question = query if query != q_text else None
+    answer.resolved_question = c.query if c.query != q_text else None
     answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
     return answer
 

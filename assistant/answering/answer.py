@@ -16,13 +16,12 @@ from . import render
 from .conflicts import comparable
 from .dedupe import same_event, same_sentence, same_story
 from .extract import MONTH, WEEKDAY, Candidate, compatible, merge_forms
-from .features import featurize
 from .grounding import anchors_of, far_names
 from .model import load as load_model
-from .pipeline import CLOSEST
+from .pipeline import CLOSEST, Candidates
 from .question import Question
 from .scoring import Scored, question_names
-from .spans import Span, gather
+from .spans import Span
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -31,19 +30,19 @@ CONFLICT_RATIO = 0.7
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
-def compose(engine: Engine, q: Question, scored: list[Scored]) -> Answer:
+def compose(engine: Engine, c: Candidates) -> Answer:
     """The learned model picks the span; its calibrated probability decides whether to
     answer at all. Below the model's threshold the closest passages are shown as such
     (``not_stated``); below its relevance floor, nothing is (``no_match``)."""
+    q, scored, spans = c.q, c.scored, c.spans
     if not scored:
         return decline(engine, q, "the index is empty")
     model = load_model(engine.settings.answer_model)
     relevant = scored[0].score >= model.relevant_from
-    spans = gather(q, scored)
     if not spans:
         reason = "no passage holds a candidate answer"
         return not_stated(engine, q, scored, None, reason) if relevant else decline(engine, q, reason)
-    X = featurize(engine, q, scored, spans, model.type_probs(engine.embed, q))
+    X = model.typed(c.X, [sp.label for sp in spans], c.type_input)
     raw = model.raw(X)
     cands = merge_forms(_grouped(spans, raw))
     top = cands[0]

@@ -89,7 +89,8 @@ def type_columns(labels: list[str], probs: np.ndarray | None) -> np.ndarray:
     return np.asarray([[probs[i], float(i == top)] for i in idx], np.float32)
 
 
-def featurize(engine, q: Question, scored: list[Scored], spans: list[Span], type_probs: np.ndarray | None = None) -> np.ndarray:
+def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> np.ndarray:
+    """One row per span; the answer-type columns stay 0 (the model fills them: ``AnswerModel.typed``)."""
     if not spans:
         return np.zeros((0, len(NAMES)), np.float32)
     vocab = engine.vocab
@@ -178,9 +179,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span], type
             float(bool(re.match(r"(?:the|a|an)\s", sp.value))), head_sim.get(word, 0.0),
             *missing[s.row.node_id], type_sim.get(sp.label, 0.0), 0.0, 0.0, *grounded[s.row.node_id],
         ])
-    X = np.asarray(rows, np.float32)
-    X[:, TYPE_COLUMNS] = type_columns([sp.label for sp in spans], type_probs)
-    return X
+    return np.asarray(rows, np.float32)
 
 
 def _grounding(engine, anchors, row, max_idf: float) -> list[float]:

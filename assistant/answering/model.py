@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .answer_type import TypeModel
-from .features import ANSWER_NAMES, LABELS, NAMES, answer_features
+from .features import ANSWER_NAMES, LABELS, NAMES, TYPE_COLUMNS, answer_features, type_columns
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
 
@@ -74,15 +74,14 @@ class AnswerModel:
         p = 1.0 / (1.0 + float(np.exp(-float(z @ self.weights + self.bias))))
         return p if answerable_share is None else shift(p, self.answerable_share, answerable_share)
 
-    def type_probs(self, embed, q) -> np.ndarray | None:
-        """P(gold span label | question) over the span labels (None for a model without one)."""
+    def typed(self, X: np.ndarray, labels: list[str], type_input: np.ndarray) -> np.ndarray:
+        """``X`` with its answer-type columns filled: P(span's label | question) from the
+        model's answer-type model (left at 0 for a model without one)."""
         if self.types is None:
-            return None
-        from vectorstore.embedder import DIMENSIONS
-
-        from .answer_type import question_vector
-
-        return self.types.probs(question_vector(embed, q, DIMENSIONS))
+            return X
+        X = X.copy()
+        X[:, TYPE_COLUMNS] = type_columns(labels, self.types.probs(type_input))
+        return X
 
     # -- (de)serialisation --------------------------------------------------
     def to_json(self) -> dict:

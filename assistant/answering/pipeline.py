@@ -2,14 +2,16 @@
 ``ask()`` (which then applies the model) and `assistant train` (which fits it)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .answer_type import question_vector
 from .features import featurize
 from .preparation import prepare
-from .scoring import score_hits
+from .question import Question
+from .scoring import Scored, score_hits
 from .spans import Span, gather
 
 CLOSEST = 3  # passages a "not stated" answer quotes
@@ -17,22 +19,44 @@ CLOSEST = 3  # passages a "not stated" answer quotes
 
 @dataclass
 class Candidates:
+    q: Question
+    query: str  # the question as searched (a follow-up resolved against the history)
+    scored: list[Scored]  # retrieved sentences, best first (empty: the question has nothing to match)
     spans: list[Span]
-    X: np.ndarray  # features, with the answer-type columns left at 0 (the trainer fills them per fold)
+    X: np.ndarray  # features, with the answer-type columns left at 0 (filled from ``type_input`` by the model's user)
     type_input: np.ndarray  # what the answer-type model reads of the question
-    passages: list[str]  # the best sentences, best first (what a decline shows as the closest passages)
-    best_score: float  # relevance of the best sentence (0: nothing retrieved)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def searchable(self) -> bool:
+        """Does the question have words the articles could match (not only stop words or figures)?"""
+        return bool(self.q.focus) and not all(f.isdigit() for f in self.q.focus)
+
+    @property
+    def passages(self) -> list[str]:
+        """The best sentences, best first: what a decline shows as the closest passages."""
+        return [s.row.text for s in self.scored[:CLOSEST]]
+
+    @property
+    def best_score(self) -> float:
+        """Relevance of the best sentence (0: nothing retrieved)."""
+        return self.scored[0].score if self.scored else 0.0
 
 
 def candidates_for(eng, text: str, history=None) -> Candidates:
+    """``text``: a question already checked and whitespace-collapsed (``api._check``)."""
     from vectorstore.embedder import DIMENSIONS
 
+    t0 = time.perf_counter()
     query, q, expansion = prepare(eng, text, history)
-    hits = eng.retriever.retrieve(query, q.vector, lexical_extra=expansion)
-    scored = score_hits(eng, q, hits)
     type_input = question_vector(eng.embed, q, DIMENSIONS)
-    passages = [s.row.text for s in scored[:CLOSEST]]
-    best = scored[0].score if scored else 0.0
-    spans = gather(q, scored) if scored else []
-    X = featurize(eng, q, scored, spans) if spans else np.zeros((0, 0), np.float32)
-    return Candidates(spans, X, type_input, passages, best)
+    c = Candidates(q, query, [], [], np.zeros((0, 0), np.float32), type_input)
+    if not c.searchable:
+        return c
+    hits = eng.retriever.retrieve(query, q.vector, lexical_extra=expansion)
+    c.timings_ms["retrieve"] = round((time.perf_counter() - t0) * 1000, 2)
+    c.scored = score_hits(eng, q, hits)
+    c.spans = gather(q, c.scored) if c.scored else []
+    if c.spans:
+        c.X = featurize(eng, q, c.scored, c.spans)
+    return c

@@ -73,6 +73,7 @@ def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progre
     from tqdm import tqdm
 
     from assistant.answering.pipeline import candidates_for
+    from assistant.api import _check
     from assistant.errors import InvalidQuestion
 
     from .metrics import holds_answer
@@ -80,7 +81,7 @@ def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progre
     out = []
     for sq in tqdm(questions, desc="candidates", unit="q", disable=not progress):
         try:
-            c = candidates_for(eng, sq.question)
+            c = candidates_for(eng, _check(sq.question, eng.settings))
         except InvalidQuestion:
             out.append(QuestionRows(sq, fold_of[sq.title], [], [], np.zeros((0, 0), np.float32), np.zeros(0, np.float32),
                                     np.zeros(0, np.float32), False, 0.0, synthetic))
