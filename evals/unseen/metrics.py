@@ -45,6 +45,19 @@ def best(fn, pred: str | None, golds: tuple[str, ...]) -> float:
     return max(fn(pred, g) for g in golds)
 
 
+CORRECT_F1 = 0.5  # a span "answers" when its F1 against a gold answer reaches this
+
+
+def is_right(answerable: bool, f1_score: float) -> bool:
+    """What every figure here counts as a right answer: to an answerable question, F1 >= 0.5."""
+    return answerable and f1_score >= CORRECT_F1
+
+
+def answers(pred: str | None, golds: tuple[str, ...]) -> bool:
+    """Is ``pred`` a right answer to a question with these gold answers (none: unanswerable)?"""
+    return pred is not None and is_right(bool(golds), best(f1, pred, golds))
+
+
 def holds_answer(quote: str, golds: tuple[str, ...]) -> bool:
     """Does a cited passage contain one of the gold answers (normalised)?"""
     text = f" {normalize_answer(quote)} "

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .collect import CORRECT_F1, squad_engine
+from .collect import squad_engine
 from .dataset import N_FOLDS, SquadArticle, SquadQuestion, load
-from .metrics import best, exact, f1, holds_answer, weighted_precision
+from .metrics import answers, best, exact, f1, holds_answer, weighted_precision
 from .train import FOLD_DIR
 
 
@@ -67,7 +67,7 @@ class UnseenFigures:
         no = [o for o in outcomes if not o.answerable]
         quoted = [holds_answer(o.quote, o.golds) for o in has if o.prediction is not None and o.quote]
         asserted = np.array([o.prediction is not None for o in outcomes])
-        right = np.array([o.answerable and best(f1, o.prediction, o.golds) >= CORRECT_F1 for o in outcomes])
+        right = np.array([answers(o.prediction, o.golds) for o in outcomes])
         answerable = np.array([o.answerable for o in outcomes])
         return cls(
             questions=len(outcomes), answerable=len(has),
@@ -138,7 +138,7 @@ def risk_points(outcomes: list[Outcome]):
     """Each question's confidence, whether its best answer (asserted or not) is right."""
     from ..risk import Point
 
-    return [Point(o.confidence or 0.0, o.answerable and best(f1, o.prediction or o.candidate, o.golds) >= CORRECT_F1,
+    return [Point(o.confidence or 0.0, answers(o.prediction or o.candidate, o.golds),
                   o.answerable, o.prediction is not None) for o in outcomes]
 
 

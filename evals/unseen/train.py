@@ -31,9 +31,9 @@ from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgb
 from assistant.settings import Settings
 
 from .augment import swap_subjects
-from .collect import CORRECT_F1, QuestionRows, collect, squad_engine
+from .collect import QuestionRows, collect, squad_engine
 from .dataset import N_FOLDS, load
-from .metrics import weighted_precision
+from .metrics import CORRECT_F1, is_right, weighted_precision
 
 FOLD_DIR = Path(__file__).resolve().parent / "models"
 # The span model ranks the spans of one question (LambdaRank on answerable questions, graded
@@ -150,7 +150,7 @@ def calibrate(picks: list[TopPick]) -> Calibration:
 
     usable = [p for p in picks if len(p.z)]
     Z = np.vstack([p.z for p in usable])
-    y = np.array([p.f1 >= CORRECT_F1 for p in usable], int)
+    y = np.array([is_right(p.answerable, p.f1) for p in usable], int)
     lo, hi = np.percentile(Z, 1, axis=0), np.percentile(Z, 99, axis=0)
     Z = np.clip(Z, lo, hi)
     mean, scale = Z.mean(0), Z.std(0)
@@ -171,7 +171,7 @@ def choose_threshold(conf: np.ndarray, picks: list[TopPick], share: float, produ
     real = [i for i, p in enumerate(picks) if not p.synthetic]
     conf, picks = conf[real], [picks[i] for i in real]
     shifted = np.array([shift(c, share, product_share) for c in conf])
-    right = np.array([p.answerable and p.f1 >= CORRECT_F1 for p in picks])
+    right = np.array([is_right(p.answerable, p.f1) for p in picks])
     answerable = np.array([p.answerable for p in picks])
     grid = np.unique(shifted)
     ok = [t for t in grid if (shifted >= t).sum() >= 10
@@ -249,7 +249,7 @@ def _figures(conf: np.ndarray, picks: list[TopPick], threshold: float, product_s
     has = [(c, p) for c, p in zip(conf, picks) if p.answerable]
     no = [(c, p) for c, p in zip(conf, picks) if not p.answerable]
     asserted = conf >= threshold
-    right = np.array([p.answerable and p.f1 >= CORRECT_F1 for p in picks])
+    right = np.array([is_right(p.answerable, p.f1) for p in picks])
     answerable = np.array([p.answerable for p in picks])
     return {"overall_f1": round(100 * overall_f1(conf, picks, threshold), 1),
             "has_ans_f1": round(100 * float(np.mean([(c >= threshold) * p.f1 for c, p in has])), 1),
