@@ -17,10 +17,7 @@ def verbatim(answer) -> None:
     ("When did Shoigu announce that North Korea would send 6,000 military workers?", "June 18"),
     ("Who is the Russian culture minister who met Kim Jong Un?", "Olga Lyubimova"),
     ("How many member states does the ICC have?", "124"),
-    pytest.param("Where were the rockets launched from?", "Sunan", marks=pytest.mark.xfail(
-        strict=True, reason="known miss of the issue-13 answer model: a time ('around 10 a.m.', 77%) for a where-question; "
-        "the answer-type model gives TIME 0.2% but the ranker outweighs it, and multiplying the type probability in "
-        "lowered held-out top-1 F1 on the SQuAD folds (44.5 -> 43.8), so it was not done")),
+    ("Where were the rockets launched from?", "Sunan"),
 ])
 def test_short_answer_is_the_fact(seeded_env, question, expected):
     a = ask(question)

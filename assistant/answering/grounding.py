@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import TOKEN, content_stems, norm, stem
+from ..text import STOP, TOKEN, content_stems, norm, stem
 
 ABSENT = 4
 NEAR = 1  # sentences on either side that count as the sentence's own context
@@ -61,7 +61,27 @@ def _words(text: str) -> frozenset[str]:
             out.add(part)
         if any(ch.isdigit() for ch in w):
             out.add(_bare(w))
-    return frozenset(out | set(content_stems(text)))
+    return frozenset(out | set(content_stems(text)) | acronyms(text))
+
+
+# A run of capitalised words, with the small words names keep inside them.
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of|for|and|the|on|de|du|la)?\s*[A-Z][\w'’-]*)+")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def acronyms(text: str) -> frozenset[str]:
+    """The initials of each multi-word name in ``text``, as news abbreviates it on second
+    mention: "Multilateral Sanctions Monitoring Team" → "msmt", "Group of Seven" → "g7"
+    (a number word as its figure). A question that says "G7" is then grounded in a passage
+    that spells it out."""
+    out = set()
+    for m in _NAME_RUN.finditer(text):
+        caps = [w for w in re.findall(r"[\w'’-]+", m.group()) if w[:1].isupper()]
+        while caps and caps[0].lower() in STOP:  # "The" opening a sentence is not the name's
+            caps.pop(0)
+        out.add("".join(w[0] for w in caps).lower())
+        out.add("".join(_NUMBER_WORDS.get(w.lower(), w[0].lower()) for w in caps))
+    return frozenset(a for a in out if len(a) >= 2)
 
 
 def _has_name(words: frozenset[str], name: str) -> bool:
