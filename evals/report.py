@@ -197,7 +197,7 @@ def render_markdown(run: EvalRun) -> str:
         f"**Floors: {'PASS' if run.passed else 'FAIL'}** "
         + ", ".join(f"{k} ≥ {v:g}: {_verdict(run.verdicts[k])}" for k, v in FLOORS.items()), "",
         "Targets (issues #3, #13): " + ", ".join(f"{k} ≥ {v:g}" for k, v in TARGETS.items())
-        + ". The floors ratchet up towards them; they are never lowered to pass.", "",
+        + ". The floors ratchet up towards them; where one ever moved down, `evals/floors.py` says why.", "",
         *_risk_section(run),
         "## Seed suite (cases written from the seed articles)", "",
         *_figure_table(run.ours.overall, base.overall if base else None, run.verdicts), "",
