@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .answering.preparation import prepare
 from .errors import ArticleNotFound, ExportError, IndexEmpty, InvalidQuestion
 from .models import Answer, Article, ArticleSummary, IngestReport
+from .questions.preparation import prepare
 from .settings import Settings
 
 _engine = None

@@ -9,12 +9,12 @@ import pytest
 from conftest import run_cli
 
 from assistant import ask, get_article
-from assistant.answering.answer_type import fit_types, focus_noun
 from assistant.answering.grounding import anchors_of, far_names
-from assistant.answering.question import analyse
 from assistant.answering.spans import _unusable
 from assistant.corpus.boilerplate import credit_ranges
 from assistant.models import Answer
+from assistant.questions.answer_type import fit_types, focus_noun
+from assistant.questions.question import analyse
 from evals.risk import Point, curve
 from evals.unseen.metrics import weighted_precision
 

@@ -1,4 +1,5 @@
-"""Learned answer selection: candidate spans, their features, a model that scores them.
+"""Learned answer selection: candidate spans, their features, a model that scores them
+(the question itself is read by ``assistant.questions``).
 
 Flow: scored sentences (assistant.answering.scoring) → ``spans.gather`` (entities, noun phrases,
 clauses) → ``features.featurize`` → ``model.AnswerModel`` (gradient-boosted trees, trained

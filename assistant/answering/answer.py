@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..models import NO_MATCH, NOT_STATED, Answer, Citation
+from ..questions.question import Question
 from . import render
 from .conflicts import comparable
 from .dedupe import same_event, same_sentence, same_story
@@ -19,7 +20,6 @@ from .extract import MONTH, WEEKDAY, Candidate, compatible, merge_forms
 from .grounding import anchors_of, far_names
 from .model import load as load_model
 from .pipeline import CLOSEST, Candidates
-from .question import Question
 from .scoring import Scored, question_names
 from .spans import Span
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..questions.question import Question
 from ..text import TOKEN, content_stems, digits, stem
-from .question import Question
 from .scoring import Scored
 
 DURATION = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few)\b"

@@ -14,11 +14,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..questions.answer_type import WH, focus_noun, wh_word
+from ..questions.question import Question
 from ..text import TOKEN, content_stems, stem
-from .answer_type import WH, focus_noun, wh_word
 from .extract import candidates, proximity, sentence_tokens
 from .grounding import ABSENT, anchors_of, levels
-from .question import Question
 from .scoring import Scored, window_text
 from .spans import Span
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer_type import TypeModel
+from ..questions.answer_type import TypeModel
 from .features import ANSWER_NAMES, LABELS, NAMES, TYPE_COLUMNS, answer_features, type_columns
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"

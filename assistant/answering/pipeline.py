@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answer_type import question_vector
+from ..questions.answer_type import question_vector
+from ..questions.preparation import prepare
+from ..questions.question import Question
 from .features import featurize
-from .preparation import prepare
-from .question import Question
 from .scoring import Scored, score_hits
 from .spans import Span, gather
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..index.tables.sentences import SentenceRow
+from ..questions.question import Question
 from ..text import content_stems
-from .question import Question
 from .retrieval import Hit
 
 if TYPE_CHECKING:  # the snapshot is passed in: importing the engine here would close an import circle

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 from ..corpus.boilerplate import credit_ranges
+from ..questions.question import Question
 from ..text import content_stems
 from .extract import _clean, clause_answer, key_of
-from .question import Question
 from .scoring import Scored
 
 SENTENCES = 8  # best sentences whose spans are candidates

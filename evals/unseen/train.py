@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answering.answer_type import TypeModel, fit_types
 from assistant.answering.features import LABELS, NAMES, TYPE_COLUMNS, answer_features, type_columns
 from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, save, shift
+from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
 from .augment import swap_subjects
