@@ -163,6 +163,87 @@ def test_bm25_index_scores_as_llama_index_bm25_retriever_does(tmp_path, seeded_e
     assert a == [] and len(b) == 0  # a question of stop words only matches nothing
 
 
+def _synthetic_sentences(n: int, seed: int) -> list[str]:
+    """``n`` sentences made of the seeds' words, with repeats, empty and stop-word-only
+    ones: ties and zero scores happen, as in a real corpus of wire copies."""
+    import random
+
+    from conftest import SEEDS
+
+    text = " ".join(p.read_text() for p in sorted(SEEDS.glob("*.txt")))
+    words = re.findall(r"[A-Za-z][A-Za-z'-]+|\d[\d,.]*", text)
+    rng = random.Random(seed)
+    out = [" ".join(rng.choices(words, k=rng.randint(3, 30))) for _ in range(n)]
+    for i in rng.sample(range(n), n // 20):
+        out[i] = out[rng.randrange(n)]  # the same sentence twice
+    out[rng.randrange(n)], out[rng.randrange(n)] = "", "the of and it"
+    return out
+
+
+LEXICAL_QUERIES = ("How many troops did North Korea send to Kursk?", "Shoigu Pyongyang talks", "the of and",
+                   "zzzz unknownword", "Kim Kim Kim said on Tuesday", "Russia")
+
+
+def _bm25s_top(texts: list[str], query: str, k: int) -> list[tuple[str, float]]:
+    import bm25s
+    import Stemmer
+
+    from vectorstore import bm25
+
+    stemmer = Stemmer.Stemmer("english")
+    index = bm25s.BM25()
+    index.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, token_pattern=bm25.TOKEN_PATTERN,
+                               show_progress=False), show_progress=False)
+    tokens = bm25s.tokenize(query, stemmer=stemmer, token_pattern=bm25.TOKEN_PATTERN, show_progress=False)
+    if not tokens.vocab:
+        return []
+    docs, scores = index.retrieve(tokens, k=k, show_progress=False)
+    return [(str(int(d)), float(s)) for d, s in zip(docs[0], scores[0])]
+
+
+def test_bm25_scores_are_bm25s_scores_to_the_bit(tmp_path):
+    """Our index keeps term frequencies and scores at query time; bm25s precomputes the
+    scores. Same sentences in the same order, same float32 scores, ties and zeros too."""
+    from vectorstore import bm25
+
+    texts = _synthetic_sentences(3000, seed=1)
+    bm25.build(tmp_path, "k", texts)
+    ours = bm25.load(tmp_path, "k", lambda positions: [str(p) for p in positions], top_k=40)
+    for q in LEXICAL_QUERIES:
+        assert ours.retrieve(q) == _bm25s_top(texts, q, 40), q
+
+
+def test_an_incremental_bm25_add_ranks_as_a_full_build_and_reads_only_the_new_sentences(tmp_path):
+    """Adding articles to (and removing some from) a 6,000-sentence index tokenises only the
+    new sentences, places them at their positions, and retrieves exactly what a full
+    bm25s build of the resulting corpus does."""
+    import random
+
+    from vectorstore import bm25
+
+    rng = random.Random(7)
+    before = _synthetic_sentences(6000, seed=2)
+    bm25.build(tmp_path, "before", before)
+    removed = list(range(100, 160)) + list(range(5000, 5012))  # two articles
+    kept = [t for i, t in enumerate(before) if i not in set(removed)]
+    new = _synthetic_sentences(40, seed=3) + ["Ferry line to Ulleung reopens: the new ship carries 1,340 passengers"]
+    slots = sorted(rng.sample(range(len(kept) + len(new)), len(new)))
+    after, old, fresh = [], iter(kept), iter(new)
+    for pos in range(len(kept) + len(new)):
+        after.append(next(fresh) if pos in set(slots) else next(old))
+
+    tokenised = bm25.build_incremental(tmp_path, "after", "before", removed, slots, [after[p] for p in slots])
+    assert tokenised == len(new)  # a full build tokenises all 5,969
+    bm25.build(tmp_path, "full", after)
+    incremental = bm25.load(tmp_path, "after", lambda positions: [str(p) for p in positions], top_k=40)
+    full = bm25.load(tmp_path, "full", lambda positions: [str(p) for p in positions], top_k=40)
+    for q in LEXICAL_QUERIES + ("Ulleung ferry passengers",):
+        got = incremental.retrieve(q)
+        assert got == full.retrieve(q) == _bm25s_top(after, q, 40), q
+    assert incremental.retrieve("Ulleung ferry passengers")[0][0] == str(after.index(new[-1]))
+    assert bm25.build_incremental(tmp_path, "never", "missing", [], [], []) is None  # no previous index: build whole
+
+
 def test_dense_search_is_what_llama_index_retrieves_through_chroma(seeded_env):
     """Questions query Chroma directly; llama-index's retriever over ChromaVectorStore
     returns the same sentences in the same order, with the same cosines."""
@@ -303,6 +384,7 @@ def test_adding_and_removing_articles_updates_the_tables_incrementally(seeded_co
     (added_file,) = [p for p in _tables(seeded_copy) if p.name.startswith(f"{_key(eng)}.")]
     monkeypatch.setattr(ChromaStore, "iter_sentences", full_read)
     assert _contents(added_file) == _contents(_full_build_of(eng, tmp_path / "added"))
+    _assert_same_bm25(seeded_copy / "bm25" / "news" / added_file.stem, tmp_path / "added" / "bm25" / "full")
 
     monkeypatch.setattr(ChromaStore, "iter_sentences", no_full_read)
     removed = next(d for d in eng.articles if d not in report.added)
@@ -311,6 +393,18 @@ def test_adding_and_removing_articles_updates_the_tables_incrementally(seeded_co
     assert removed not in api.engine().articles
     monkeypatch.setattr(ChromaStore, "iter_sentences", full_read)
     assert _contents(removed_file) == _contents(_full_build_of(eng, tmp_path / "removed"))
+    _assert_same_bm25(seeded_copy / "bm25" / "news" / removed_file.stem, tmp_path / "removed" / "bm25" / "full")
+
+
+def _assert_same_bm25(incremental: Path, full: Path) -> None:
+    """The BM25 index kept incrementally retrieves what the full build's does."""
+    from vectorstore import bm25
+
+    same = lambda positions: [str(p) for p in positions]  # noqa: E731  (both tables have the same rows)
+    a = bm25.load(incremental.parent, incremental.name, same, top_k=30)
+    b = bm25.load(full.parent, full.name, same, top_k=30)
+    for q in (QUESTION, "How many passengers does the new Ulleung ferry carry?", "Shoigu Pyongyang", "the of"):
+        assert a.retrieve(q) == b.retrieve(q), q
 
 
 def _key(eng) -> str:
