@@ -213,6 +213,23 @@ def test_bm25_scores_are_bm25s_scores_to_the_bit(tmp_path):
         assert ours.retrieve(q) == _bm25s_top(texts, q, 40), q
 
 
+def test_the_query_side_tokenises_as_bm25s_without_importing_it(tmp_path):
+    """The query path tokenises and selects without bm25s (its import is scipy's): same
+    stop words, same stems in the same order as bm25s.tokenize, as BM25Retriever calls it."""
+    import bm25s
+    import Stemmer
+
+    from vectorstore import bm25
+
+    assert bm25.STOPWORDS == set(bm25s.stopwords.STOPWORDS_EN)
+    bm25.build(tmp_path, "k", ["one sentence"])
+    ours = bm25.load(tmp_path, "k", lambda positions: [str(p) for p in positions], top_k=1)
+    stemmer = Stemmer.Stemmer("english")
+    for text in _synthetic_sentences(300, seed=4) + list(LEXICAL_QUERIES) + ["Ünïcode Straße's 2024 isn't A1 x y"]:
+        theirs = bm25s.tokenize(text, stemmer=stemmer, token_pattern=bm25.TOKEN_PATTERN, show_progress=False)
+        assert ours.tokenize(text) == bm25s.tokenization.convert_tokenized_to_string_list(theirs)[0], text
+
+
 def test_an_incremental_bm25_add_ranks_as_a_full_build_and_reads_only_the_new_sentences(tmp_path):
     """Adding articles to (and removing some from) a 6,000-sentence index tokenises only the
     new sentences, places them at their positions, and retrieves exactly what a full
@@ -279,7 +296,7 @@ def test_a_cold_ask_imports_no_ingest_or_indexing_library(seeded_env):
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in r.stderr.splitlines() if "|" in line}
     assert "chromadb" in imported and "onnxruntime" in imported  # the query path itself
     assert not imported & {"llama_index", "spacy", "torch", "transformers", "sentence_transformers", "gradio",
-                           "trafilatura", "tiktoken", "nltk"}
+                           "trafilatura", "tiktoken", "nltk", "bm25s", "scipy"}
 
 
 def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):

@@ -11,16 +11,21 @@ score depends on the corpus's size and average sentence length: one article more
 all of them, and bm25s has no incremental add, so every write re-indexed the whole corpus
 (1.3 s at 20k sentences, ~6.5 s at 100k). Here the index keeps what does not change when
 other sentences come and go: each sentence's term frequencies (a sparse matrix, one column
-per stemmed term) and its length. Document frequencies are the columns' lengths and the
-average length one mean, so a query computes the scores of its own terms only, with
-bm25s's own formulas (``bm25s.scoring``, the "lucene" variant and defaults k1 1.5, b 0.75,
-in bm25s's dtypes and order of operations), sums them as bm25s does and picks the top k
-with bm25s's own selection: the same scores to the bit and the same order, ties included
-(tests/test_tables.py compares them with bm25s and with llama-index's retriever).
-Tokenising (bm25s.tokenize, PyStemmer's English stemmer, English stop words, bm25s's token
-pattern) is bm25s's too. A new version is the previous one's matrix with the removed
-articles' rows dropped and the new articles' rows (the only texts tokenised) placed at
-their positions: no sentence of the rest is read.
+per stemmed term, built with scipy) and its length. Document frequencies are the columns'
+lengths and the average length one mean, so a query computes the scores of its own terms
+only, with bm25s's formulas (the "lucene" variant, its defaults k1 1.5 and b 0.75, in its
+dtypes and order of operations), sums them as bm25s does and picks the top k as bm25s's
+numpy selection does: the same scores to the bit and the same order, ties included.
+Sentences are tokenised by bm25s.tokenize (PyStemmer's English stemmer, English stop
+words, bm25s's token pattern). A new version is the previous one's matrix with the
+removed articles' rows dropped and the new articles' rows (the only texts tokenised)
+placed at their positions: no sentence of the rest is read.
+
+**Why the query side is written out.** Importing bm25s imports scipy.sparse: 0.15-0.2 s
+of every cold ``assistant ask``, for a query that needs only bm25s's tokeniser (a regular
+expression, its stop-word list, PyStemmer), two formulas and a top-k over a NumPy array.
+Those few lines are below, each named after the bm25s function it mirrors;
+tests/test_tables.py checks them against bm25s itself (tokens, scores and order).
 
 The corpus itself is not saved: ``LexicalRetriever`` maps document positions to node ids
 through a caller-given lookup (the sentence table), so start-up reads no per-sentence data.
@@ -30,6 +35,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -61,16 +67,17 @@ class LexicalIndex:
 
     def term_scores(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """(sentence positions, float32 BM25 weight of ``term`` in each), as bm25s's
-        index holds them: its idf in float32, times its lucene term-frequency part in
-        float64 (bm25s passes the length as a Python int, the average as a NumPy float64),
+        index holds them: its idf in float32 (``scoring._score_idf_lucene`` of Python
+        ints), times its lucene term-frequency part (``scoring._score_tfc_lucene``: float32
+        frequencies, the length a Python int, the average a NumPy float64, so float64),
         stored as float32."""
-        from bm25s.scoring import _score_idf_lucene, _score_tfc_lucene
-
         start, end = int(self.indptr[term]), int(self.indptr[term + 1])
         rows = np.asarray(self.rows[start:end])
-        idf = np.float32(_score_idf_lucene(end - start, N=self.num_docs))
-        tfc = _score_tfc_lucene(np.asarray(self.tf[start:end]), l_d=np.asarray(self.doc_len[rows], dtype=np.int64),
-                                l_avg=self.avg_doc_len, k1=K1, b=B)
+        df, n = end - start, self.num_docs
+        idf = np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        tf = np.asarray(self.tf[start:end])
+        length = np.asarray(self.doc_len[rows], dtype=np.int64)
+        tfc = tf / (K1 * ((1 - B) + B * length / self.avg_doc_len) + tf)
         return rows, (idf * tfc).astype(np.float32)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
@@ -105,17 +112,34 @@ class LexicalRetriever:
 
     def retrieve(self, query: str) -> list[tuple[str, float]]:
         """(node id, BM25 score), best first."""
-        import bm25s
-        from bm25s import selection
-
-        tokens = bm25s.tokenize(query, stemmer=self.stemmer, token_pattern=TOKEN_PATTERN, show_progress=False)
-        if not tokens.vocab:  # no word of the question is indexable
+        words = self.tokenize(query)
+        if not words:  # no word of the question is indexable
             return []
-        (words,) = bm25s.tokenization.convert_tokenized_to_string_list(tokens)
-        # bm25s.BM25.retrieve's selection, on the scores it would compute.
-        scores, positions = selection.topk(self.index.scores(words), k=self.similarity_top_k, backend="auto", sorted=True)
+        scores, positions = top_k(self.index.scores(words), self.similarity_top_k)
         ids = self.node_ids([int(i) for i in positions])
         return [(node_id, float(score)) for node_id, score in zip(ids, scores)]
+
+    def tokenize(self, query: str) -> list[str]:
+        """``bm25s.tokenize(query, stemmer=..., token_pattern=...)`` as BM25Retriever calls
+        it (lower case, the pattern, its default English stop words, stemmed), as a list
+        of stems in the query's order."""
+        return self.stemmer.stemWords([w for w in _SPLIT(query.lower()) if w not in STOPWORDS])
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``bm25s.selection.topk(scores, k, sorted=True)`` with its numpy backend: the same
+    partition and sort, so ties come out in the same order."""
+    part = np.argpartition(scores, -k).take(indices=range(-k, 0))
+    values = np.take(scores, part)
+    order = np.flip(np.argsort(values))
+    return values[order], part[order]
+
+
+# bm25s.stopwords.STOPWORDS_EN, its "english" and "en" list (a test compares them).
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
+    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with"))
+_SPLIT = re.compile(TOKEN_PATTERN).findall
 
 
 def index_dir(root: Path, key: str) -> Path:
