@@ -4,7 +4,7 @@ Machines here are noisy, so every figure is a median over several runs, reported
 its target and the ratio to it (below 1.0 meets the target). Not a test: it never fails.
 
     python benchmarks/run.py [--runs N] [--out PATH]
-    python benchmarks/run.py --only cold,warm,resident   # those parts alone, merged into PATH
+    python benchmarks/run.py --only cold,warm,resident,ingest   # those parts alone, merged into PATH
 
 ``--only`` re-measures some figures without the rest (the whole run takes about 15 minutes
 on 2 shared cores): each part measured is written into the existing file with its own
@@ -314,7 +314,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--ingest-runs", type=int, default=2,
                         help="ingest of the ~85k-word corpus, ours and plain llama-index alternating (0: skip)")
-    parser.add_argument("--only", default="", help="comma-separated: cold, warm, resident (merged into --out)")
+    parser.add_argument("--only", default="", help="comma-separated: cold, warm, resident, ingest (merged into --out)")
     args = parser.parse_args()
     if args.only:
         return main_only(args, set(args.only.split(",")))
@@ -369,7 +369,7 @@ def main() -> int:
 
 def main_only(args, parts: set[str]) -> int:
     """Some parts alone, on a freshly indexed seed store, merged into ``args.out``."""
-    unknown = parts - {"cold", "warm", "resident"}
+    unknown = parts - {"cold", "warm", "resident", "ingest"}
     if unknown:
         raise SystemExit(f"unknown parts: {sorted(unknown)}")
     figures = json.loads(args.out.read_text()) if args.out.exists() else {}
@@ -403,6 +403,13 @@ def main_only(args, parts: set[str]) -> int:
             figures["warm_ask_ms"], figures["first_ask_in_process_s"] = summary(warm), round(first, 3)
             ratios["warm_ask_median_ms"] = round(statistics.median(warm) / TARGETS["warm_ask_median_ms"], 3)
             stamp("warm_ask_ms", load)
+        if "ingest" in parts:
+            load = os.getloadavg()
+            ingest = compare_ingest(args.ingest_runs, Path(data))
+            figures["ingest_vs_llama_index"] = ingest
+            ratios["ingest_ratio_over_llama_index"] = round(TARGETS["ingest_ratio_over_llama_index"]
+                                                            / ingest["speed_ratio_ours_over_llama_index"], 3)
+            stamp("ingest_vs_llama_index", load)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps({k: figures[k] for k in ("parts", "ratio_to_target")}, indent=2))
     return 0
