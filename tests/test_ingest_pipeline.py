@@ -9,7 +9,6 @@ raises).
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 import threading
@@ -111,91 +110,3 @@ def test_a_failing_index_write_stops_the_worker(stores, monkeypatch):
         ingest_articles(index, db, embed, articles, IngestReport())
     assert not splitter_threads(), "the worker outlived the failed ingest"
     assert len(db.hashes()) == BATCH_ARTICLES and not index.article_hashes() and db.index_dirty
-
-
-# -- the splitter as a child process (large ingests) ---------------------------------
-def seed_articles() -> list:
-    from assistant.corpus import read_paths
-
-    articles, failed = read_paths([SEEDS])
-    assert articles and not failed
-    return articles
-
-
-def test_the_split_process_gives_the_threads_sentences_byte_for_byte():
-    """Large ingests split in a child process: the same sentences, offsets, entities,
-    noun phrases and governors as the thread, over real articles (the seeds, whose
-    datelines, quotes and figures exercise every rule) and generated ones."""
-    articles = seed_articles() + generated(BATCH_ARTICLES + 5)
-    batches = [articles[i:i + BATCH_ARTICLES] for i in range(0, len(articles), BATCH_ARTICLES)]
-    with ingestion._Splitter(batches) as thread:
-        by_thread = [(a.doc_id, thread.sentences_of(a.doc_id)) for batch in batches for a in batch]
-    with ingestion._SplitProcess(batches) as process:
-        by_process = [(a.doc_id, process.sentences_of(a.doc_id)) for batch in batches for a in batch]
-    assert sum(len(s) for _, s in by_thread) > 300
-    assert any(e[2] == "NP" for _, ss in by_thread for s in ss for e in s.entities)
-    assert by_process == by_thread
-    assert repr(by_process) == repr(by_thread)  # the same types too (tuples stay tuples, ints ints)
-
-
-def test_an_ingest_through_the_split_process_stores_what_the_thread_does(tmp_path, monkeypatch):
-    """The whole ingest (store, split, embed, index) with each worker: the same sentence
-    records, metadata and vectors in Chroma."""
-    articles = seed_articles() + generated(BATCH_ARTICLES + 5)
-    words = sum(a.text.count(" ") for a in articles)
-    got = {}
-    for kind, threshold in (("thread", words + 1), ("process", 0)):
-        monkeypatch.setattr(ingestion, "SPLIT_PROCESS_WORDS", threshold)
-        assert isinstance(ingestion.splitter([articles]), ingestion._SplitProcess if kind == "process" else ingestion._Splitter)
-        db = ArticleStore.open(tmp_path / kind)
-        index = ChromaStore(tmp_path / kind, "pipeline")
-        report = IngestReport()
-        ingest_articles(index, db, MiniLMEmbedding(), articles, report)
-        assert len(report.added) == len(articles) and not report.failed
-        rows = index.sentences.get(include=["documents", "metadatas", "embeddings"])
-        got[kind] = sorted(zip(rows["ids"], rows["documents"], (json.dumps(m, sort_keys=True) for m in rows["metadatas"]),
-                               (np.asarray(e, dtype=np.float32).tobytes() for e in rows["embeddings"])))
-        db.close()
-        forget_clients()
-    assert len(got["thread"]) > 300 and got["process"] == got["thread"]
-
-
-def test_a_dead_split_process_fails_the_ingest_and_a_failed_caller_stops_it(stores, monkeypatch):
-    """The child dying mid-way is an error in the caller (never a silent short ingest); a
-    failing index write leaves no child behind."""
-    db, index, embed = stores
-    monkeypatch.setattr(ingestion, "SPLIT_PROCESS_WORDS", 0)
-    articles = generated(2 * BATCH_ARTICLES + 4)
-    batches = [articles[i:i + BATCH_ARTICLES] for i in range(0, len(articles), BATCH_ARTICLES)]
-    with ingestion._SplitProcess(batches) as split:
-        assert split.sentences_of(articles[0].doc_id)
-        split._proc.kill()
-        split._proc.wait()
-        with pytest.raises(RuntimeError, match="splitter process"):
-            for a in articles[1:]:
-                split.sentences_of(a.doc_id)
-
-    started = []
-    real_enter = ingestion._SplitProcess.__enter__
-
-    def remember(self):  # records the child it starts; the split itself is untouched
-        started.append(self)
-        return real_enter(self)
-
-    def failing_add_nodes(nodes):
-        raise Injected("Chroma refused the first batch")
-
-    monkeypatch.setattr(ingestion._SplitProcess, "__enter__", remember)
-    monkeypatch.setattr(index, "add_nodes", failing_add_nodes)
-    procs = []
-    real_close = ingestion._SplitProcess.close
-
-    def close(self):
-        if self._proc is not None:
-            procs.append(self._proc)
-        real_close(self)
-
-    monkeypatch.setattr(ingestion._SplitProcess, "close", close)
-    with pytest.raises(Injected):
-        ingest_articles(index, db, embed, articles, IngestReport())
-    assert started and procs and all(p.poll() is not None for p in procs), "the child outlived the failed ingest"

@@ -8,16 +8,12 @@ Order of writes, per batch of articles (what makes a SIGKILL at any point harmle
    record (written after its sentences: a record means "fully indexed"), then older
    revisions of their sentences are deleted.
 
-Only CPU work runs ahead of that order: a worker splits sentences (spaCy) at most about
-one batch ahead, while the calling thread embeds what is already split (ONNX) and makes
-every write, batch after batch. For a small ingest the worker is a thread (the spaCy model
-stays loaded in a long-running process); from ``SPLIT_PROCESS_WORDS`` words it is a child
-process (``split_worker.py``), which loads its own model (about 2 s) but shares no GIL
-with the caller: spaCy's and the sentence post-processing's Python code no longer takes
-turns with the embedding's. Either way the split is the same function over the same
-batches, so its output is the same (tests/test_ingest_pipeline.py compares them). A
-failure in the worker is raised in the caller; a failure in the caller stops the worker
-before ``ingest_articles`` returns.
+Only CPU work runs ahead of that order: a worker thread splits sentences (spaCy) at most
+about one batch ahead, while the calling thread embeds what is already split (ONNX) and
+makes every write, batch after batch. spaCy keeps about one core busy, and ONNX Runtime
+(and much of spaCy) runs without the GIL, so on 2 cores the two stages overlap (when other
+processes leave a core free). A failure in the worker is raised in the caller; a failure in the caller stops
+the worker before ``ingest_articles`` returns.
 
 The article store's ``index_dirty`` mark is held from the first index write to the last.
 On open the engine reconciles: any stored article whose index record is missing or older
@@ -28,10 +24,7 @@ in the store and the index) are skipped; nothing is ever duplicated.
 from __future__ import annotations
 
 import json
-import os
 import queue
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -56,9 +49,6 @@ BATCH_ARTICLES = 48
 # ONNX Runtime keeps its 2 intra-op threads alongside spaCy: 1 thread was slower on a quiet
 # or half-loaded machine and only slightly faster at load average 4 (benchmarks/scale_profile.py).
 EMBED_CHUNK = 256
-# From this many words an ingest splits in a child process (see above): below it, loading
-# spaCy in the child costs more than the overlap gains (a new article, a few files).
-SPLIT_PROCESS_WORDS = 20_000
 
 
 def article_metadata(a: Article) -> dict:
@@ -216,66 +206,6 @@ class _Splitter:
         return sentences
 
 
-class _SplitProcess:
-    """``_Splitter``'s work in a child process: the same ``iter_split`` over the same
-    batches, its items read back in order from the child's stdout. ``close`` kills the
-    child if it is still running (it writes nothing but the pipe)."""
-
-    def __init__(self, batches: list[list[Article]]) -> None:
-        self._batches = batches
-        self._proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> _SplitProcess:
-        import pickle
-
-        root = str(Path(__file__).resolve().parents[2])  # the checkout holding the assistant package
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-        self._proc = subprocess.Popen([sys.executable, "-m", "assistant.index.split_worker"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, env=env)
-        try:
-            pickle.dump(self._batches, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._proc.stdin.close()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        proc.stdout.close()
-
-    def sentences_of(self, doc_id: str) -> list[Sentence]:
-        import pickle
-
-        try:
-            item = pickle.load(self._proc.stdout)
-        except EOFError:
-            raise RuntimeError(f"the sentence splitter process stopped without a result (exit {self._proc.wait()})") from None
-        got, sentences = item
-        if isinstance(sentences, str):  # ("error", traceback) from the child
-            raise RuntimeError(f"the sentence splitter process failed:\n{sentences}")
-        if got != doc_id:
-            raise RuntimeError(f"sentence splitter out of step: expected {doc_id!r}, got {got!r}")
-        return sentences
-
-
-def splitter(batches: list[list[Article]]):
-    """The splitting worker for ``batches``: a child process for a large ingest on a
-    machine with a core to spare, else a thread."""
-    words = sum(a.text.count(" ") for batch in batches for a in batch)
-    if words >= SPLIT_PROCESS_WORDS and (os.cpu_count() or 1) > 1:
-        return _SplitProcess(batches)
-    return _Splitter(batches)
-
-
 def _latest(articles: Iterable[Article], report: IngestReport) -> dict[str, Article]:
     latest: dict[str, Article] = {}
     for a in articles:  # the same article twice in one batch: the later copy wins, and we say so
@@ -305,10 +235,10 @@ def ingest_articles(index, db: ArticleStore, embed, articles: list[Article], rep
         progress(0, len(todo), "splitting sentences")
     done = 0
     batches = [todo[i:i + BATCH_ARTICLES] for i in range(0, len(todo), BATCH_ARTICLES)]
-    with splitter(batches) as split:  # spaCy runs ahead in a worker; writes stay here, in order
+    with _Splitter(batches) as splitter:  # spaCy runs ahead in a worker; writes stay here, in order
         for batch in batches:
             db.put_many(to_stored(a) for a in batch if stored.get(a.doc_id) != a.content_hash)
-            index_batch(index, embed, batch, split.sentences_of)
+            index_batch(index, embed, batch, splitter.sentences_of)
             for a in batch:
                 if stored.get(a.doc_id) == a.content_hash:
                     report.skipped.append(a.doc_id)  # stored already, only (re-)indexed
