@@ -267,6 +267,35 @@ def test_the_query_side_tokenises_as_bm25s_without_importing_it(tmp_path):
         assert ours.tokenize(text) == bm25s.tokenization.convert_tokenized_to_string_list(theirs)[0], text
 
 
+def test_a_data_dir_written_with_bm25s_indexes_gets_ours_on_first_open(seeded_copy):
+    """Before the incremental index, each version's BM25 directory held bm25s's own files.
+    Opening such a data dir rebuilds that version once, replacing them, and BM25 works."""
+    import shutil
+
+    import bm25s
+    import Stemmer
+
+    from vectorstore import bm25
+
+    before = ask(QUESTION)
+    (path,) = _tables(seeded_copy)
+    folder = seeded_copy / "bm25" / "news" / path.stem
+    texts = [t for (t,) in TablesFile(path).query("SELECT text FROM sentences ORDER BY pos")]
+    shutil.rmtree(folder)
+    old = bm25s.BM25()  # what the older code saved there
+    old.index(bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False),
+              show_progress=False)
+    old.save(str(folder))
+    assert not bm25.exists(folder.parent, folder.name)
+    api.reset()
+    eng = api.engine()
+    assert bm25.exists(folder.parent, folder.name) and eng.bm25 is not None
+    assert eng.bm25.retrieve("Shoigu Pyongyang")
+    after = ask(QUESTION)
+    assert (after.status, after.short_answer, [c.quote for c in after.citations]) == \
+        (before.status, before.short_answer, [c.quote for c in before.citations])
+
+
 def test_an_incremental_bm25_add_ranks_as_a_full_build_and_reads_only_the_new_sentences(tmp_path):
     """Adding articles to (and removing some from) a 6,000-sentence index tokenises only the
     new sentences, places them at their positions, and retrieves exactly what a full

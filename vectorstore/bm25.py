@@ -241,6 +241,8 @@ def _save(root: Path, key: str, vocab: dict[str, int], indptr: np.ndarray, rows:
     avg = float(np.asarray(lengths, dtype=np.int64).mean())
     (tmp / PARAMS).write_text(json.dumps({"format": FORMAT, "num_docs": len(lengths), "avg_doc_len": avg,
                                           "k1": K1, "b": B, "method": "lucene"}))
+    if target.is_dir() and not exists(root, key):  # bm25s's format, written before this one: replaced
+        shutil.rmtree(target, ignore_errors=True)
     try:
         tmp.rename(target)
     except OSError:  # another process finished the same key first
