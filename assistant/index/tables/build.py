@@ -11,8 +11,10 @@ is that one's rows and counts, minus the removed articles' and plus the new arti
 sentences, read from Chroma by article: adding one article to 100k sentences reads its
 sentences, not all of them (a full build read every sentence back: 58 s there). Counts
 are additive (``vocabulary.Tally``), so the result is the same file a full build writes
-(tests/test_tables.py compares them). BM25 is re-indexed whole from the rows (its idf
-and average length change with every article); the word vectors embed only new words.
+(tests/test_tables.py compares them). The BM25 index is the previous one's term
+frequencies less the removed articles' rows plus the new articles' (vectorstore/bm25.py:
+only the new sentences are tokenised; scores are computed at query time from the current
+counts, so they equal a full build's); the word vectors embed only new words.
 """
 from __future__ import annotations
 
@@ -59,9 +61,9 @@ def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, ke
         added, removed = sorted(wanted), []
         rows = _rows(store.iter_sentences(), wanted)
     else:
-        added, removed = previous
+        added, removed, previous_key = previous
         rows = _rows(store.sentences_of(added), wanted) if added else []
-        _copy_previous(conn, removed, tally)
+        removed_positions = _copy_previous(conn, removed, tally)
     tally.add_rows(rows)
     tally.add_heads(_head(articles[d]) for d in added)
     conn.executemany("INSERT INTO staged VALUES (?,?,?,?,?,?,?)",
@@ -81,7 +83,12 @@ def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, ke
         ("sentences", str(n_rows)), ("articles", str(len(articles))),
         ("longest_name", str(max(map(len, names), default=0)))])
     np.save(matrix_tmp, build_matrix(words, embed, latest_matrix(data_dir, collection) if words else None))
-    bm25.build(bm25_root, key, _bm25_texts(conn))
+    if previous is not None:
+        fresh = _bm25_texts(conn, docs=added, with_positions=True)
+        if bm25.build_incremental(bm25_root, key, previous_key, removed_positions, [p for p, _ in fresh],
+                                  [t for _, t in fresh]) is not None:
+            return
+    bm25.build(bm25_root, key, _bm25_texts(conn))  # no previous index (or another format): whole
 
 
 def _rows(records: Iterable[tuple[str, dict, str]], wanted: dict[str, str]) -> list[SentenceRow]:
@@ -100,9 +107,9 @@ def _head(article: dict) -> str:
 
 
 def _previous(conn: sqlite3.Connection, data_dir: Path, collection: str, key: str,
-              wanted: dict[str, str]) -> tuple[list[str], list[str]] | None:
+              wanted: dict[str, str]) -> tuple[list[str], list[str], str] | None:
     """Attach the newest complete earlier version as ``prev`` and return (added, removed)
-    article ids against it; None (nothing attached) when a full build is the way."""
+    article ids against it, and its key; None (nothing attached) when a full build is the way."""
     for path in [p for p in complete_keys(data_dir, collection) if p.name != f"{key}.sqlite"][:1]:
         if not path.name.startswith(f"v{FORMAT}-"):
             return None
@@ -117,15 +124,18 @@ def _previous(conn: sqlite3.Connection, data_dir: Path, collection: str, key: st
         added = sorted(d for d, r in wanted.items() if before.get(d) != r)
         removed = sorted(d for d, r in before.items() if wanted.get(d) != r)
         if before and len(added) + len(removed) <= max(MIN_FULL, FULL_SHARE * len(wanted)):
-            return added, removed
+            return added, removed, path.name[:-len(".sqlite")]
         conn.execute("DETACH DATABASE prev")
     return None
 
 
-def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -> None:
-    """The previous version's rows and counts, less what the removed articles contributed."""
+def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -> list[int]:
+    """The previous version's rows and counts, less what the removed articles contributed;
+    returns the removed rows' positions in the previous version."""
     conn.execute("CREATE TEMP TABLE gone (doc_id TEXT PRIMARY KEY)")
     conn.executemany("INSERT INTO gone VALUES (?)", ((d,) for d in removed))
+    positions = [p for (p,) in conn.execute("SELECT pos FROM prev.sentences WHERE doc_id IN (SELECT doc_id FROM gone) "
+                                            "ORDER BY pos")]
     conn.execute(f"INSERT INTO staged SELECT {COLUMNS} FROM prev.sentences WHERE doc_id NOT IN (SELECT doc_id FROM gone)")
     old = [_row(r) for r in conn.execute(f"SELECT {COLUMNS} FROM prev.sentences WHERE doc_id IN (SELECT doc_id FROM gone)")]
     tally.add_rows(old, sign=-1)
@@ -135,6 +145,8 @@ def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -
         conn.execute(f"INSERT INTO {table} SELECT * FROM prev.{table}")
     conn.commit()  # a database cannot be detached inside a transaction
     conn.execute("DETACH DATABASE prev")
+    conn.execute("DROP TABLE gone")
+    return positions
 
 
 def _apply(conn: sqlite3.Connection, tally: Tally, removed: list[str]) -> None:
@@ -167,9 +179,19 @@ def _refind_firsts(conn: sqlite3.Connection, removed: set[str]) -> None:
         conn.execute("UPDATE name_counts SET first = ? WHERE key = ? AND label = ?", (found, surface, label))
 
 
-def _bm25_texts(conn: sqlite3.Connection) -> list[str]:
-    """``bm25_text`` of every row in ``pos`` order, from the rows themselves (the previous
-    sentence is the row before in its article; the title is the article's)."""
-    got = conn.execute("SELECT s.text, lag(s.text, 1, '') OVER (PARTITION BY s.doc_id ORDER BY s.idx), "
-                       "json_extract(a.meta, '$.title') FROM sentences s JOIN articles a USING (doc_id) ORDER BY s.pos")
-    return [bm25_text({"title": title or "", "prev": prev}, text) for text, prev, title in got]
+def _bm25_texts(conn: sqlite3.Connection, docs: list[str] | None = None, with_positions: bool = False) -> list:
+    """``bm25_text`` of every row (of the articles ``docs`` only, when given) in ``pos``
+    order, from the rows themselves (the previous sentence is the row before in its
+    article; the title is the article's); (pos, text) pairs with ``with_positions``."""
+    where = ""
+    if docs is not None:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_docs (doc_id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM wanted_docs")
+        conn.executemany("INSERT INTO wanted_docs VALUES (?)", ((d,) for d in docs))
+        where = "WHERE s.doc_id IN (SELECT doc_id FROM wanted_docs) "
+    got = conn.execute("SELECT s.pos, s.text, lag(s.text, 1, '') OVER (PARTITION BY s.doc_id ORDER BY s.idx), "
+                       f"json_extract(a.meta, '$.title') FROM sentences s JOIN articles a USING (doc_id) {where}ORDER BY s.pos")
+    texts = [(pos, bm25_text({"title": title or "", "prev": prev}, text)) for pos, text, prev, title in got]
+    if docs is not None:
+        conn.execute("DROP TABLE wanted_docs")
+    return texts if with_positions else [t for _, t in texts]
