@@ -1,6 +1,7 @@
 """Hybrid sentence retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank.
 
-llama-index writes the index (ingestion); questions query Chroma and bm25s directly, as
+llama-index writes the index (ingestion); questions query Chroma directly, and BM25 through
+``vectorstore.bm25`` (bm25s's lucene scoring over an index kept incrementally), as
 llama-index's ``VectorIndexRetriever`` over ``ChromaVectorStore`` and its ``BM25Retriever``
 do (tests compare them), because importing llama-index was over a second of every cold
 ``assistant ask``. The fusion is written here rather than with ``QueryFusionRetriever``
