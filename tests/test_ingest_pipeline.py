@@ -110,3 +110,21 @@ def test_a_failing_index_write_stops_the_worker(stores, monkeypatch):
         ingest_articles(index, db, embed, articles, IngestReport())
     assert not splitter_threads(), "the worker outlived the failed ingest"
     assert len(db.hashes()) == BATCH_ARTICLES and not index.article_hashes() and db.index_dirty
+
+
+def test_a_sentence_repeated_across_articles_is_embedded_once(stores):
+    """Wire copies repeat sentences: each distinct one reaches the model once per ingest,
+    and every copy is stored with the vector the model gives that sentence."""
+    db, index, embed = stores
+    originals = generated(6)
+    copies = [make_article(title=a.title + " (copy)", outlet="Other Wire", date_text="", source=a.source + "-copy",
+                           text=a.text) for a in originals]
+    counting = ingestion.OnceEach(embed)
+    ingest_articles(index, db, counting, originals + copies, IngestReport())
+    got = index.sentences.get(include=["documents", "embeddings"])
+    texts = list(got["documents"])
+    assert len(texts) > len(set(texts))  # the copies' sentences are stored too
+    assert counting.encoded == len(set(texts))  # but each distinct one was embedded once
+    stored = np.asarray(got["embeddings"], dtype=np.float32)
+    fresh = embed.encode(texts)
+    assert float((stored * fresh).sum(1).min()) > 0.999

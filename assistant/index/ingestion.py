@@ -96,6 +96,30 @@ def sentence_nodes(a: Article, sentences: list[Sentence], embeddings: np.ndarray
     return nodes
 
 
+class OnceEach:
+    """An embedder that encodes each distinct text once per ingest. Wire copies of one story
+    (a Reuters report run by The Star and by The Straits Times) repeat most of their
+    sentences, and a sentence's vector does not depend on the article it sits in: like
+    simonw/llm, which keys embeddings by content, we reuse it. Bounded: the oldest texts go
+    first past ``limit`` (50k vectors are 77 MB)."""
+
+    def __init__(self, embed, limit: int = 50_000) -> None:
+        self._embed = embed
+        self._limit = limit
+        self._vectors: dict[str, np.ndarray] = {}
+        self.encoded = 0  # texts actually sent to the model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            self._vectors.update(zip(new, self._embed.encode(new)))
+            self.encoded += len(new)
+        out = np.stack([self._vectors[t] for t in texts]) if texts else self._embed.encode(texts)
+        while len(self._vectors) > self._limit:
+            self._vectors.pop(next(iter(self._vectors)))
+        return out
+
+
 def embed_batch(embed, batch: list[Article], sentences_of: Callable[[str], list[Sentence]]
                 ) -> tuple[dict[str, list[Sentence]], np.ndarray]:
     """Sentences of each article of ``batch`` (from ``sentences_of``, in batch order) and
@@ -229,6 +253,7 @@ def ingest_articles(index, db: ArticleStore, embed, articles: list[Article], rep
             todo.append(a)
     if not todo:
         return
+    embed = embed if isinstance(embed, OnceEach) else OnceEach(embed)
     db.mark_index_dirty(True)
     index.bump_version()  # before writing too: a run killed half-way leaves no cache claiming to be current
     if progress:
