@@ -28,7 +28,9 @@ N_ARTICLES = 240
 
 
 def generated_corpus(path: Path, n: int = N_ARTICLES) -> dict[str, str]:
-    """``n`` short articles of sentences sampled from the seed files; title -> text."""
+    """``n`` short articles of sentences sampled from the seed files, each sentence made
+    unique (ingest embeds a repeated sentence once, and the kill points below assume every
+    sentence costs its embedding, as in real articles); title -> text."""
     text = " ".join(f.read_text(encoding="utf-8") for f in sorted(SEEDS.glob("*.txt")))
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if 40 <= len(s.strip()) <= 300]
     rng = random.Random(8)
@@ -36,7 +38,8 @@ def generated_corpus(path: Path, n: int = N_ARTICLES) -> dict[str, str]:
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
             title = f"Generated report {i:03d}"
-            body = "\n".join(" ".join(rng.sample(sentences, 2)) for _ in range(rng.randint(2, 3)))
+            body = "\n".join(" ".join(f"{s[:-1]} (report {i}, item {k}{j}){s[-1]}" for j, s in enumerate(rng.sample(sentences, 2)))
+                              for k in range(rng.randint(2, 3)))
             corpus[title] = body
             out.write(json.dumps({"title": title, "outlet": "Generated Wire", "text": body}) + "\n")
     return corpus
