@@ -193,7 +193,7 @@ def build_incremental(root: Path, key: str, previous: str, removed: Sequence[int
     old = _load_arrays(root, previous)
     if old is None:
         return None
-    vocab, indptr, rows, tf, doc_len = old
+    vocab, indptr, rows, tf, doc_len, _ = old
     n_old = len(doc_len)
     keep = np.ones(n_old, dtype=bool)
     keep[np.asarray(removed, dtype=np.int64)] = False
@@ -250,6 +250,7 @@ def _save(root: Path, key: str, vocab: dict[str, int], indptr: np.ndarray, rows:
 
 
 def _load_arrays(root: Path, key: str):
+    """(vocab, indptr, rows, tf, doc_len memory-mapped, avg_doc_len), or None."""
     path = index_dir(root, key)
     try:
         params = json.loads((path / PARAMS).read_text())
@@ -261,7 +262,7 @@ def _load_arrays(root: Path, key: str):
         return None
     if not math.isfinite(params.get("avg_doc_len", math.nan)) or len(arrays[3]) != params["num_docs"]:
         return None
-    return vocab, *arrays
+    return vocab, *arrays, params["avg_doc_len"]
 
 
 def exists(root: Path, key: str) -> bool:
@@ -270,11 +271,7 @@ def exists(root: Path, key: str) -> bool:
 
 def open_index(root: Path, key: str) -> LexicalIndex | None:
     got = _load_arrays(root, key)
-    if got is None:
-        return None
-    vocab, indptr, rows, tf, doc_len = got
-    params = json.loads((index_dir(root, key) / PARAMS).read_text())
-    return LexicalIndex(vocab, indptr, rows, tf, doc_len, params["avg_doc_len"])
+    return None if got is None else LexicalIndex(*got)
 
 
 def load(root: Path, key: str, node_ids: NodeIds, top_k: int) -> LexicalRetriever | None:
