@@ -55,13 +55,13 @@ def compose(engine: Engine, c: Candidates) -> Answer:
             return decline(engine, q, reason, confidence, top.value)
         return not_stated(engine, q, scored, top, reason, confidence)
     # A rival value must be an answer the model would give too, were it the best.
-    confident = [c for c in cands[1:] if c.label == top.label
-                 and model.confidence(X, raw, c.best_index, share) >= model.decline_below] if q.kind in CONFLICT_KINDS else []
+    confident = [o for o in cands[1:] if o.label == top.label
+                 and model.confidence(X, raw, o.best_index, share) >= model.decline_below] if q.kind in CONFLICT_KINDS else []
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]
-        cites = _citations(engine, [_support(c)[0] for c in sides], scored)
-        note = "**The sources disagree:** " + " · ".join(f"{c.value} [{_marker_for(cites, c)}]" for c in sides)
+        cites = _citations(engine, [_support(s)[0] for s in sides], scored)
+        note = "**The sources disagree:** " + " · ".join(f"{s.value} [{_marker_for(cites, s)}]" for s in sides)
         short = f"{top.value} or {rival.value} (sources disagree)"
         return Answer(q.text, True, short, render.answer_text(short, cites, note, confidence), cites,
                       conflict=True, confidence=confidence)
