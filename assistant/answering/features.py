@@ -79,14 +79,15 @@ def _one_hot(value: str, table: list[str]) -> list[float]:
     return [float(value == x) for x in table]
 
 
-def type_columns(labels: list[str], probs: np.ndarray | None) -> np.ndarray:
-    """The answer-type columns of spans with these labels (``probs``: over LABELS; None:
-    not known yet, as when the trainer collects spans before the type model is fitted)."""
-    if probs is None:
-        return np.zeros((len(labels), 2), np.float32)
+def fill_types(X: np.ndarray, labels: list[str], probs: np.ndarray) -> np.ndarray:
+    """A copy of ``X`` (spans with these labels) whose answer-type columns hold ``probs``
+    (P(label | question) over LABELS): each span's label's probability, and whether it is
+    the likeliest label. ``featurize`` leaves them at 0: the type model is fitted per fold."""
     top = int(np.argmax(probs))
-    idx = [LABELS.index(lab) for lab in labels]
-    return np.asarray([[probs[i], float(i == top)] for i in idx], np.float32)
+    X = X.copy()
+    X[:, TYPE_COLUMNS] = np.asarray([[probs[i], float(i == top)] for i in (LABELS.index(lab) for lab in labels)],
+                                    np.float32)
+    return X
 
 
 def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> np.ndarray:

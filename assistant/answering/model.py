@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..questions.answer_type import TypeModel
-from .features import ANSWER_NAMES, LABELS, NAMES, TYPE_COLUMNS, answer_features, type_columns
+from .features import ANSWER_NAMES, LABELS, NAMES, answer_features, fill_types
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
 
@@ -77,11 +77,7 @@ class AnswerModel:
     def typed(self, X: np.ndarray, labels: list[str], type_input: np.ndarray) -> np.ndarray:
         """``X`` with its answer-type columns filled: P(span's label | question) from the
         model's answer-type model (left at 0 for a model without one)."""
-        if self.types is None:
-            return X
-        X = X.copy()
-        X[:, TYPE_COLUMNS] = type_columns(labels, self.types.probs(type_input))
-        return X
+        return X if self.types is None else fill_types(X, labels, self.types.probs(type_input))
 
     # -- (de)serialisation --------------------------------------------------
     def to_json(self) -> dict:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answering.features import LABELS, NAMES, TYPE_COLUMNS, answer_features, type_columns
+from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
 from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, save, shift
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
@@ -100,9 +100,7 @@ def with_types(rows: list[QuestionRows], types: TypeModel) -> list[QuestionRows]
     out = []
     for t in rows:
         if len(t.X):
-            X = t.X.copy()
-            X[:, TYPE_COLUMNS] = type_columns(t.labels, types.probs(t.type_input))
-            t = replace(t, X=X)
+            t = replace(t, X=fill_types(t.X, t.labels, types.probs(t.type_input)))
         out.append(t)
     return out
 
