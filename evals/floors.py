@@ -64,12 +64,19 @@ UNSEEN_TARGETS: dict[str, float] = {
 # is no longer floored: at the product's prior the model is meant to answer more.
 # With abbreviations grounded (same day): all questions 63.6, 22.2, 82.6, 21.2, 88.9, 55.7; CI's
 # subset 66.9, 22.5, 83.2, 21.7, 91.2, 54.6. The floors rise to the lower of the two.
+# A leak closed (2026-11-29, second session): each fold model's calibration and threshold had
+# been fitted on inner picks whose span model read answer types from type models that had
+# seen the pick's own fold. Without it the curve is a little better (area 0.284 -> 0.286,
+# precision at 20% answered right 63.2 -> 64.5) and the fold thresholds a little higher, so
+# the operating point moves along it: all questions 63.7, 21.4, 82.6, 20.5, 89.3, 55.6; CI's
+# subset 70.6, 23.0, 83.8, 21.9, 92.7, 54.7. answerable_right and has_ans_f1 follow down by
+# the point the leak was worth; quote_holds_answer rises.
 UNSEEN_FLOORS: dict[str, float] = {
     "precision_at_prior": 63.0,
-    "answerable_right": 22.0,
+    "answerable_right": 21.0,
     "passages_hold_answer": 82.0,
-    "has_ans_f1": 21.0,
-    "quote_holds_answer": 88.0,
+    "has_ans_f1": 20.0,
+    "quote_holds_answer": 89.0,
     "overall_f1": 54.0,
 }
 

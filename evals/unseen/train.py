@@ -197,12 +197,18 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
 
 def cross_fitted(table: list[QuestionRows], folds: list[int]) -> tuple[Fitted, list[TopPick]]:
     """A model on ``folds`` and out-of-fold top picks over the same folds (one inner
-    model per fold left out), for calibrating it without looking at its own training."""
+    model per fold left out), for calibrating it without looking at its own training.
+
+    Each inner model's answer types are cross-fitted over its own folds only, and the
+    left-out fold's come from a type model fitted on those folds: no model behind a
+    pick, the span model's or the type model it reads, saw the pick's fold."""
     picks: list[TopPick] = []
     for k in folds:
-        inner = fit([t for t in table if t.fold in folds and t.fold != k])
-        picks += top_picks(inner, [t for t in table if t.fold == k])
-    return fit([t for t in table if t.fold in folds]), picks
+        inner_folds = [f for f in folds if f != k]
+        inner = fit(typed(table, inner_folds))
+        types = fit_type_model([t for t in table if t.fold in inner_folds])
+        picks += top_picks(inner, with_types([t for t in table if t.fold == k], types))
+    return fit(typed(table, folds)), picks
 
 
 def train(table: list[QuestionRows], articles, log=print) -> dict:
@@ -214,8 +220,8 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
     for k in folds:
         t0 = time.perf_counter()
         train_folds = [f for f in folds if f != k]
-        train_rows = typed(table, train_folds)
-        fitted, inner = cross_fitted(train_rows, train_folds)
+        train_rows = [t for t in table if t.fold in train_folds]
+        fitted, inner = cross_fitted(table, train_folds)
         types = fit_type_model(train_rows)
         held = with_types([t for t in table if t.fold == k], types)
         titles = sorted({a.title for a in articles if a.fold == k})
