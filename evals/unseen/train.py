@@ -211,32 +211,51 @@ def cross_fitted(table: list[QuestionRows], folds: list[int]) -> tuple[Fitted, l
     return fit(typed(table, folds)), picks
 
 
-def train(table: list[QuestionRows], articles, log=print) -> dict:
+@dataclass
+class HeldOut:
+    """One fold model and what it says of the fold it never saw."""
+    fold: int
+    model: AnswerModel
+    picks: list[TopPick]  # its top span per held-out question, synthetic ones included
+    product: np.ndarray  # the product's confidence of each real (not synthetic) pick
+    real: list[TopPick]
+
+
+def fold_models(table: list[QuestionRows], card: dict | None = None):
+    """Each fold's model, trained, calibrated and thresholded on the other folds only, with
+    its picks on the held-out fold (``HeldOut``), one fold at a time."""
     folds = list(range(N_FOLDS))
-    base_card = {"trained": datetime.now(UTC).isoformat(timespec="seconds"), "data": "SQuAD 2.0 (CC BY-SA 4.0), "
-                 "evals/data/squad2-open-half.json", "params": PARAMS, "rounds": ROUNDS, "correct_f1": CORRECT_F1}
-    outer_picks: list[TopPick] = []
-    figures = {}
     for k in folds:
-        t0 = time.perf_counter()
         train_folds = [f for f in folds if f != k]
         train_rows = [t for t in table if t.fold in train_folds]
         fitted, inner = cross_fitted(table, train_folds)
         types = fit_type_model(train_rows)
         held = with_types([t for t in table if t.fold == k], types)
-        titles = sorted({a.title for a in articles if a.fold == k})
-        model = _model(fitted, inner, {**base_card, "fold": k, "held_out_articles": titles,
-                                       "trained_on_articles": sorted(a.title for a in articles if a.fold != k)},
-                       types, train_rows)
-        save(model, FOLD_DIR / f"fold{k}.json")
+        model = _model(fitted, inner, {**(card or {}), "fold": k}, types, train_rows)
         picks = top_picks(fitted, held)
-        outer_picks += picks  # synthetic ones too: the shipped model's calibration fits on them
-        picks = [p for p in picks if not p.synthetic]  # every figure is on real questions only
-        conf = Calibration(model.lo, model.hi, model.mean, model.scale, model.weights, model.bias)(picks)
+        real = [p for p in picks if not p.synthetic]  # every figure is on real questions only
+        conf = Calibration(model.lo, model.hi, model.mean, model.scale, model.weights, model.bias)(real)
         product = np.array([shift(c, model.answerable_share, PRODUCT_SHARE) for c in conf])
-        figures[f"fold{k}"] = {"articles": titles, **_figures(product, picks, model.decline_below, PRODUCT_SHARE)}
+        yield HeldOut(k, model, picks, product, real)
+
+
+def train(table: list[QuestionRows], articles, log=print) -> dict:
+    base_card = {"trained": datetime.now(UTC).isoformat(timespec="seconds"), "data": "SQuAD 2.0 (CC BY-SA 4.0), "
+                 "evals/data/squad2-open-half.json", "params": PARAMS, "rounds": ROUNDS, "correct_f1": CORRECT_F1}
+    outer_picks: list[TopPick] = []
+    figures = {}
+    t0 = time.perf_counter()
+    for h in fold_models(table, base_card):
+        k = h.fold
+        titles = sorted({a.title for a in articles if a.fold == k})
+        h.model.card.update({"held_out_articles": titles,
+                             "trained_on_articles": sorted(a.title for a in articles if a.fold != k)})
+        save(h.model, FOLD_DIR / f"fold{k}.json")
+        outer_picks += h.picks  # synthetic ones too: the shipped model's calibration fits on them
+        figures[f"fold{k}"] = {"articles": titles, **_figures(h.product, h.real, h.model.decline_below, PRODUCT_SHARE)}
         log(f"fold {k} ({', '.join(titles)}): {figures[f'fold{k}']}  [{time.perf_counter() - t0:.0f} s]")
-    final = fit(typed(table, folds))
+        t0 = time.perf_counter()
+    final = fit(typed(table, list(range(N_FOLDS))))
     card = {**base_card, "fold": None, "trained_on_articles": sorted(a.title for a in articles),
             "cross_validated": figures}
     model = _model(final, outer_picks, card, fit_type_model(table), table)
