@@ -3,7 +3,7 @@ operating point of the fold models, retrained with each of several seeds on one 
 
 A change to the features or the training is worth keeping when it moves the mean over
 seeds by more than their spread; one run can't tell. On the table of 2026-11-29 the seed
-alone moved the area from 0.281 to 0.294 (`evals/results/seed_spread.json`).
+alone moved the area from 0.279 to 0.294 (`evals/results/seed_spread.json`).
 
     python -m evals.unseen.spread --table TABLE.pkl [--seeds 7 8 9 10 11]
 
