@@ -98,11 +98,15 @@ def test_the_answerable_share_moves_confidence_not_the_answer(seeded_env, monkey
 
 
 def test_first_quote_holds_the_short_answer(seeded_env):
+    """The sentence holding the answer is quoted first, whether the answer is asserted or,
+    just under the model's threshold (these two sit near it), is the candidate behind the
+    closest passages: the order must not hang on where a retrained threshold falls."""
     for question in ("When did Shoigu announce that North Korea would send 6,000 military workers?",
                      "Where were the rockets launched from?"):
         a = ask(question)
-        assert a.answered
-        assert a.short_answer in a.citations[0].quote or a.conflict
+        assert a.status in ("answered", "not_stated")
+        shown = a.short_answer if a.answered else a.candidate
+        assert shown and (shown in a.citations[0].quote or a.conflict)
 
 
 @pytest.mark.parametrize("lead, other, expected", [
