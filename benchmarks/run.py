@@ -144,7 +144,8 @@ def _short(reply: str) -> str:
     the articles."). Not the reply as a whole: a not_stated reply quotes passages that may
     hold the expected text without answering, and a decline counts the articles."""
     m = re.match(r"\*\*(.+?)\*\*|<div[^>]*><strong>(.+?)</strong>", reply.strip())  # the chat's notices are HTML
-    return (m.group(1) or m.group(2)) if m else ""
+    # the chat escapes Markdown in the short answer ("62\,000" stays "62,000" here)
+    return re.sub(r"\\(.)", r"\1", m.group(1) or m.group(2)) if m else ""
 
 
 def _right(question: str, reply: str) -> bool:
@@ -272,7 +273,8 @@ def bench_concurrent(rounds: int, env: dict, ingest_articles: int = 0, user=_Api
     while `assistant ingest` adds articles to the same data dir. Every answer is checked: its
     short answer must be the one the same question gets asked alone (``reference``), so a
     wrong answer under load is one that concurrency changed; whether the answers alone are
-    right is reported beside it."""
+    right is reported beside it. The articles ingested meanwhile are about other things, so
+    they should not change an answer either."""
     from concurrent.futures import ThreadPoolExecutor
 
     server, url = _start_ui(env)
@@ -288,20 +290,23 @@ def bench_concurrent(rounds: int, env: dict, ingest_articles: int = 0, user=_Api
                 t = time.perf_counter()
                 reply = users[n].ask(question)
                 times.append(time.perf_counter() - t)
-                if _short(reply) != reference[question]:
-                    wrong.append(question)
+                if not _short(reply) or _short(reply) != reference[question]:
+                    wrong.append(question)  # also a reply whose lead can't be read
             return times
 
         with tempfile.TemporaryDirectory() as tmp:
+            alone = {q: users[0].ask(q) for q in QUESTIONS}  # before any ingest; warms the path too
+            reference.update({q: _short(reply) for q, reply in alone.items()})
+            not_right = sorted(q for q, reply in alone.items() if not _right(q, reply))
+            unreadable = sorted(q for q, short in reference.items() if not short)
+            if unreadable:
+                raise SystemExit(f"{user.name}: no short answer or notice found in the reply to {unreadable}")
             writer = None
             if ingest_articles:
                 corpus = Path(tmp) / "load.jsonl"
                 _load_corpus(corpus, ingest_articles)
                 writer = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus)], env=env, cwd=ROOT,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            alone = {q: users[0].ask(q) for q in QUESTIONS}  # warms the path too
-            reference.update({q: _short(reply) for q, reply in alone.items()})
-            not_right = sorted(q for q, reply in alone.items() if not _right(q, reply))
             t0, client0, server0 = time.perf_counter(), _cpu_self(), _cpu_of(server.pid)
             with ThreadPoolExecutor(CONCURRENT_CLIENTS) as pool:
                 times = [x for batch in pool.map(run, range(CONCURRENT_CLIENTS)) for x in batch]

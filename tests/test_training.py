@@ -43,7 +43,30 @@ def _table(seed: int = 0) -> list[QuestionRows]:
     return rows
 
 
-def test_fold_models_learn_and_each_fold_is_scored_by_models_that_never_saw_it(tmp_path, monkeypatch):
+def test_no_model_behind_a_calibration_pick_saw_its_fold(monkeypatch):
+    """The inner picks that calibrate a fold model: for each left-out fold k', the span model
+    and every answer-type model (those typing its training rows and the one typing k'
+    itself) are fitted without k'. Before the leak was closed, the training rows' types came
+    from type models fitted with k'."""
+    table = _table()
+    events: list[tuple[str, set[int]]] = []
+    real_fit, real_types = T.fit, T.fit_type_model
+    monkeypatch.setattr(T, "fit", lambda rows: events.append(("span", {t.fold for t in rows})) or real_fit(rows))
+    monkeypatch.setattr(T, "fit_type_model",
+                        lambda rows: events.append(("type", {t.fold for t in rows})) or real_types(rows))
+    folds = [0, 1, 2]
+    _, picks = T.cross_fitted(table, folds)
+    # per left-out fold: a type model per inner fold (2), the span model, the type model for k'
+    per_split = 4
+    assert len(events) == len(folds) * per_split + len(folds) + 1  # then the model on all three
+    for i, left_out in enumerate(folds):
+        split = events[i * per_split:(i + 1) * per_split]
+        assert [kind for kind, _ in split] == ["type", "type", "span", "type"]
+        assert all(left_out not in seen for _, seen in split)
+    assert len(picks) == sum(t.fold in folds for t in table)
+
+
+def test_fold_models_learn_and_each_fold_is_scored_by_models_that_never_saw_it(monkeypatch):
     table = _table()
     seen = []
     real_fit = T.fit
@@ -55,10 +78,9 @@ def test_fold_models_learn_and_each_fold_is_scored_by_models_that_never_saw_it(t
     monkeypatch.setattr(T, "fit", fit)
     held = list(T.fold_models(table))
     assert [h.fold for h in held] == [0, 1, 2, 3]
-    # every span model fitted while fold k was held out (inner and fold model) lacks fold k
-    per_fold = len(seen) // 4
+    assert len(seen) == 4 * 4  # per held-out fold: three inner span models and the fold model
     for k in range(4):
-        assert all(k not in folds for folds in seen[k * per_fold:(k + 1) * per_fold])
+        assert all(k not in folds for folds in seen[k * 4:(k + 1) * 4])
     right = np.array([p.answerable and p.f1 >= 0.5 for h in held for p in h.real])
     conf = np.concatenate([h.product for h in held])
     # the confidence ranks right answers above the rest on folds it never saw
@@ -71,9 +93,14 @@ def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
     path = tmp_path / "table.pkl"
     path.write_bytes(pickle.dumps({"features": NAMES, "table": _table(1)}))
     out = tmp_path / "spread.json"
-    assert spread.main(["--table", str(path), "--seeds", "7", "8", "--out", str(out)]) == 0
+    params = T.PARAMS
+    used = []
+    real_fit = T.fit
+    monkeypatch.setattr(T, "fit", lambda rows: used.append(T.PARAMS["seed"]) or real_fit(rows))
+    assert spread.main(["--table", str(path), "--seeds", "3", "4", "--out", str(out)]) == 0
+    assert set(used) == {3, 4}  # each seed reached the span models
     got = json.loads(out.read_text())
-    assert [r["seed"] for r in got["runs"]] == [7, 8]
+    assert [r["seed"] for r in got["runs"]] == [3, 4]
     area = got["summary"]["area"]
-    assert 0.0 < area["min"] <= area["mean"] <= area["max"] <= 1.0
-    assert T.PARAMS["seed"] == spread.SHIPPED_SEED  # the tool leaves the training seed as it found it
+    assert 0.0 < area["min"] <= area["mean"] <= area["max"] <= 1.0 and area["runs"] == 2
+    assert T.PARAMS is params  # the tool leaves the training parameters as it found them

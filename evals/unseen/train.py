@@ -3,10 +3,10 @@
 1. The eight articles are ingested as one corpus; every question goes through the
    assistant's own candidate path (``collect``): spans, features, F1 against gold.
 2. Four folds of two articles. For each fold k, a model is trained on the other three
-   folds; its calibration (isotonic, on the top span's probability) and its decline
-   threshold (the one that maximises SQuAD 2.0 overall F1) come from inner folds of
-   those three folds only. Fold k is never seen: these fold models answer the
-   unseen-prose eval.
+   folds; its calibration (a logistic regression on the top span's answer features) and
+   its decline threshold (the lowest at which PRECISION_TARGET of the asserted answers are
+   right) come from inner folds of those three folds only. Fold k is never seen: these
+   fold models answer the unseen-prose eval (``fold_models``).
 3. The shipped model is trained on all four folds, calibrated on the out-of-fold
    predictions of the fold models.
 
