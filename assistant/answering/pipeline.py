@@ -24,7 +24,7 @@ class Candidates:
     scored: list[Scored]  # retrieved sentences, best first (empty: the question has nothing to match)
     spans: list[Span]
     X: np.ndarray  # features, with the answer-type columns left at 0 (filled from ``type_input`` by the model's user)
-    type_input: np.ndarray  # what the answer-type model reads of the question
+    type_input: np.ndarray  # what the answer-type model reads of the question (empty when no span)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -49,8 +49,7 @@ def candidates_for(eng, text: str, history=None) -> Candidates:
 
     t0 = time.perf_counter()
     query, q, expansion = prepare(eng, text, history)
-    type_input = question_vector(eng.embed, q, DIMENSIONS)
-    c = Candidates(q, query, [], [], np.zeros((0, 0), np.float32), type_input)
+    c = Candidates(q, query, [], [], np.zeros((0, 0), np.float32), np.zeros(0, np.float32))
     if not c.searchable:
         return c
     hits = eng.retriever.retrieve(query, q.vector, lexical_extra=expansion)
@@ -58,5 +57,7 @@ def candidates_for(eng, text: str, history=None) -> Candidates:
     c.scored = score_hits(eng, q, hits)
     c.spans = gather(q, c.scored) if c.scored else []
     if c.spans:
+        # Only now: embedding the focus noun is wasted on a question with nothing to rank.
+        c.type_input = question_vector(eng.embed, q, DIMENSIONS)
         c.X = featurize(eng, q, c.scored, c.spans)
     return c
