@@ -87,7 +87,8 @@ class Answer:
     resolved_question: str | None = None  # the question after follow-up resolution
     reason: str | None = None  # why it declined, when it did
     # Calibrated probability (0–1) that the short answer is right, from the learned
-    # answer model (assistant/answering). For a decline: the best candidate's probability.
+    # answer model (assistant/answering): how often answers so scored were right on unseen
+    # prose, at NEWSQA_ANSWERABLE_SHARE. For a decline: the best candidate's probability.
     confidence: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
     status: str = ""  # set from ``answered`` when not given

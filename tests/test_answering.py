@@ -38,6 +38,8 @@ def test_shipped_model_matches_the_features_and_is_calibrated():
     assert data["answer_features"] and len(m.weights) == len(data["answer_features"])
     # a more probable best span (all else equal) is never less likely to be right
     assert m.weights[0] > 0
+    # the confidence shown is a monotone map of the calibrated one: it never reorders answers
+    assert m.shown[0] > 0 and m.shown != (1.0, 0.0)
     assert m.card["cross_validated"], "the card carries the cross-validated figures"
     assert sorted(m.card["trained_on_articles"]) == sorted(a.title for a in load_squad()[0])
 

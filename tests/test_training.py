@@ -104,3 +104,22 @@ def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
     area = got["summary"]["area"]
     assert 0.0 < area["min"] <= area["mean"] <= area["max"] <= 1.0 and area["runs"] == 2
     assert T.PARAMS is params  # the tool leaves the training parameters as it found them
+
+
+def test_the_shown_confidence_is_fitted_to_how_often_answers_are_right():
+    """Picks whose prior-shifted probability overstates how often they are right (as a shift
+    of P(right) by the change of prior does): the fitted map brings the shown confidence back
+    to the share right, and keeps the order of the picks."""
+    rng = np.random.default_rng(3)
+    shifted = rng.uniform(0.05, 0.97, 4000)
+    logit = np.log(shifted / (1 - shifted))
+    truth = 1 / (1 + np.exp(-(0.6 * logit - 0.8)))  # overconfident at the top, as measured
+    answerable = rng.random(4000) < 0.8
+    right = answerable & (rng.random(4000) < truth)
+    picks = [T.TopPick(np.ones(3), float(r), bool(a)) for r, a in zip(right, answerable)]
+    a, b = T.fit_shown(shifted, picks)
+    assert a == pytest.approx(0.6, abs=0.1) and b < 0
+    shown = T.product_confidence(shifted, T.PRODUCT_SHARE, (a, b))
+    assert (np.diff(shown[np.argsort(shifted)]) >= 0).all()
+    top = shifted > 0.8
+    assert abs(shown[top].mean() - right[top].mean()) < 0.05 < shifted[top].mean() - right[top].mean()

@@ -22,8 +22,14 @@ probability that it is right (F1 ≥ {c['correct_f1']} against the gold answer).
 the ranker is a learned **answer type**: a multinomial logistic regression from the question
 (its wh-word, its MiniLM embedding and that of its focus noun) to the label of the gold span.
 
-**Operating point.** The assistant asserts an answer when that probability, shifted to the
-product's share of answerable questions ({c['product_answerable_share']}), reaches
+**Confidence shown.** That probability is shifted to the product's share of answerable
+questions ({c['product_answerable_share']}), then mapped (a logistic fit on its log-odds, slope
+{model.shown[0]:.2f}, intercept {model.shown[1]:.2f}) to how often answers so scored were right on
+out-of-fold picks at that share. The shift alone overstated it (answers shown at 77% were right
+52% of the time): a wrong span to an answerable question stays wrong however many questions
+are answerable. The map is monotone, so it changes the number shown, not which answers are asserted.
+
+**Operating point.** The assistant asserts an answer when the confidence shown reaches
 **{model.decline_below:.3f}**: the lowest threshold at which, on out-of-fold picks weighted to that
 share, at least {c['precision_target']:.0%} of asserted answers are right. Below it the closest
 passages are shown as such (`not_stated`); below a best-passage score of {model.relevant_from:.3f}

@@ -26,14 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
-from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, save, shift
+from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, save, shift, shown_confidence
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
 from .augment import swap_subjects
 from .collect import QuestionRows, collect, squad_engine
 from .dataset import N_FOLDS, load
-from .metrics import CORRECT_F1, is_right, weighted_precision
+from .metrics import CORRECT_F1, is_right, prior_weights, weighted_precision
 
 FOLD_DIR = Path(__file__).resolve().parent / "models"
 # The span model ranks the spans of one question (LambdaRank on answerable questions, graded
@@ -162,18 +162,40 @@ def overall_f1(conf: np.ndarray, picks: list[TopPick], threshold: float) -> floa
     return float(np.mean(scores))
 
 
-def choose_threshold(conf: np.ndarray, picks: list[TopPick], share: float, product_share: float) -> float:
-    """The lowest threshold on the product's confidence (shifted to ``product_share``) at
-    which the answers asserted on these picks, weighted to that share, are right at least
+def product_confidence(conf: np.ndarray, share: float, shown: tuple[float, float]) -> np.ndarray:
+    """The confidence the product shows for probabilities ``conf`` calibrated at ``share``."""
+    return np.array([shown_confidence(shift(c, share, PRODUCT_SHARE), shown) for c in conf])
+
+
+def fit_shown(shifted: np.ndarray, picks: list[TopPick]) -> tuple[float, float]:
+    """The logistic map from the prior-shifted probability's log-odds to P(right) at the
+    product's prior (``AnswerModel.shown``), fitted on these out-of-fold picks (real ones,
+    weighted to that prior). Identity when the fit is not increasing: it must stay monotone."""
+    from sklearn.linear_model import LogisticRegression
+
+    real = [i for i, p in enumerate(picks) if not p.synthetic and len(p.z)]
+    if not real:
+        return 1.0, 0.0
+    s = np.clip(shifted[real], 1e-9, 1 - 1e-9)
+    x = np.log(s / (1 - s))[:, None]
+    right = np.array([is_right(picks[i].answerable, picks[i].f1) for i in real], int)
+    w = prior_weights(np.array([picks[i].answerable for i in real]), PRODUCT_SHARE)
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(x, right, sample_weight=w)
+    a, b = float(lr.coef_[0][0]), float(lr.intercept_[0])
+    return (a, b) if a > 0 else (1.0, 0.0)
+
+
+def choose_threshold(conf: np.ndarray, picks: list[TopPick], product_share: float) -> float:
+    """The lowest threshold on the product's confidence (``conf``) at which the answers
+    asserted on these picks, weighted to ``product_share``, are right at least
     PRECISION_TARGET of the time; 1.01 (never answer) when no threshold reaches it."""
     real = [i for i, p in enumerate(picks) if not p.synthetic]
     conf, picks = conf[real], [picks[i] for i in real]
-    shifted = np.array([shift(c, share, product_share) for c in conf])
     right = np.array([is_right(p.answerable, p.f1) for p in picks])
     answerable = np.array([p.answerable for p in picks])
-    grid = np.unique(shifted)
-    ok = [t for t in grid if (shifted >= t).sum() >= 10
-          and weighted_precision(shifted >= t, right, answerable, product_share) >= PRECISION_TARGET]
+    grid = np.unique(conf)
+    ok = [t for t in grid if (conf >= t).sum() >= 10
+          and weighted_precision(conf >= t, right, answerable, product_share) >= PRECISION_TARGET]
     return float(min(ok)) if ok else 1.01
 
 
@@ -187,12 +209,13 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     cal = calibrate(picks)
     conf = cal(picks)
     share = float(np.mean([p.answerable for p in picks]))
-    threshold = choose_threshold(conf, picks, share, PRODUCT_SHARE)
+    shown = fit_shown(product_confidence(conf, share, (1.0, 0.0)), picks)
+    threshold = choose_threshold(product_confidence(conf, share, shown), picks, PRODUCT_SHARE)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
             "product_answerable_share": PRODUCT_SHARE}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
                        bias=cal.bias, decline_below=threshold, card=card, answerable_share=share, types=types,
-                       relevant_from=relevance_floor(rows))
+                       relevant_from=relevance_floor(rows), shown=shown)
 
 
 def cross_fitted(table: list[QuestionRows], folds: list[int]) -> tuple[Fitted, list[TopPick]]:
@@ -235,7 +258,7 @@ def fold_models(table: list[QuestionRows], card: dict | None = None):
         picks = top_picks(fitted, held)
         real = [p for p in picks if not p.synthetic]  # every figure is on real questions only
         conf = Calibration(model.lo, model.hi, model.mean, model.scale, model.weights, model.bias)(real)
-        product = np.array([shift(c, model.answerable_share, PRODUCT_SHARE) for c in conf])
+        product = product_confidence(conf, model.answerable_share, model.shown)
         yield HeldOut(k, model, picks, product, real)
 
 
