@@ -81,6 +81,18 @@ UNSEEN_FLOORS: dict[str, float] = {
 }
 
 
+# Figures that must stay at or under a ceiling (lower is better), checked like the floors.
+# calibration_gap: the confidence shown against the share of those answers that are right, in
+# points (evals/unseen/suite.py). Until the shown confidence was fitted to the share right at
+# the product's prior (2026-11-29, third session; AnswerModel.shown) it was 22.0 points on all
+# 2,805 questions: the prior shift alone overstated it. After: 1.5 on all questions, 6.2 on
+# CI's subset (400 questions, ten bins: noisier). The ceiling is the higher, rounded up. No
+# answer changed: every other figure above is the same.
+UNSEEN_CEILINGS: dict[str, float] = {
+    "calibration_gap": 7.0,
+}
+
+
 def check_floors(overall: Mapping[str, object]) -> dict[str, bool | None]:
     """Pass/fail per floored figure.
 

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from ..floors import UNSEEN_FLOORS, UNSEEN_TARGETS
+from ..floors import UNSEEN_CEILINGS, UNSEEN_FLOORS, UNSEEN_TARGETS
 from .suite import UnseenFigures, UnseenRun, decline_curve, operating_point
 
 ROWS = [("precision_at_prior", "precision of asserted answers % (at the product's prior)"),
@@ -16,7 +16,8 @@ ROWS = [("precision_at_prior", "precision of asserted answers % (at the product'
         ("not_stated", "not_stated %"), ("no_match", "no_match %"),
         ("has_ans_f1", "HasAns F1"), ("has_ans_em", "HasAns exact match"),
         ("quote_holds_answer", "quote holds the answer %"), ("answered", "answered %"),
-        ("unanswerable_declined", "unanswerable declined %"), ("overall_f1", "SQuAD 2.0 overall F1")]
+        ("unanswerable_declined", "unanswerable declined %"), ("overall_f1", "SQuAD 2.0 overall F1"),
+        ("calibration_gap", "confidence shown minus share right, points (at the prior; lower is better)")]
 
 
 def check(figures: UnseenFigures) -> dict[str, bool | None]:
@@ -24,7 +25,17 @@ def check(figures: UnseenFigures) -> dict[str, bool | None]:
     for name, floor in UNSEEN_FLOORS.items():
         value = getattr(figures, name)
         out[name] = None if value is None else value >= floor - 1e-9
+    for name, ceiling in UNSEEN_CEILINGS.items():
+        value = getattr(figures, name)
+        out[name] = None if value is None else value <= ceiling + 1e-9
     return out
+
+
+def _limit(name: str) -> str:
+    """The floor (≥) or ceiling (≤) of a figure, as the report and the summary show it."""
+    if name in UNSEEN_FLOORS:
+        return f"≥ {UNSEEN_FLOORS[name]:g}"
+    return f"≤ {UNSEEN_CEILINGS[name]:g}" if name in UNSEEN_CEILINGS else ""
 
 
 def _f(v: float | None) -> str:
@@ -33,15 +44,14 @@ def _f(v: float | None) -> str:
 
 def markdown(run: UnseenRun) -> list[str]:
     verdicts = check(run.ours)
-    head = "| figure | ours | always decline | llama-index (top sentence) | floor | target |"
+    head = "| figure | ours | always decline | llama-index (top sentence) | floor / ceiling | target |"
     lines = ["## Unseen prose (SQuAD 2.0, cross-validated by article)", "", *[f"{n}" for n in run.notes], "",
              head, "|---|---|---|---|---|---|"]
     for name, label in ROWS:
         base = run.llama_index
-        floor = UNSEEN_FLOORS.get(name)
-        mark = "" if verdicts.get(name) is not False else " **below floor**"
+        mark = "" if verdicts.get(name) is not False else " **past its limit**"
         lines.append(f"| {label} | **{_f(getattr(run.ours, name))}**{mark} | {_f(getattr(run.always_decline, name))} | "
-                     f"{_f(getattr(base, name)) if base else 'not run'} | {_f(floor) if floor else ''} | "
+                     f"{_f(getattr(base, name)) if base else 'not run'} | {_limit(name)} | "
                      f"{_f(UNSEEN_TARGETS.get(name)) if name in UNSEEN_TARGETS else ''} |")
     lines += ["", "Per fold (each answered by the model trained without it):", "",
               "| fold | decline below | HasAns F1 | unanswerable declined % | overall F1 |", "|---|---|---|---|---|"]
@@ -80,7 +90,7 @@ def curve_png(run: UnseenRun, path: Path) -> None:
 def write(run: UnseenRun, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"unseen": out_dir / "unseen.json", "curve": out_dir / "decline_curve.png"}
-    data = {**run.to_dict(), "floors": UNSEEN_FLOORS, "targets": UNSEEN_TARGETS, "verdicts": check(run.ours)}
+    data = {**run.to_dict(), "floors": UNSEEN_FLOORS, "ceilings": UNSEEN_CEILINGS, "targets": UNSEEN_TARGETS, "verdicts": check(run.ours)}
     tmp = paths["unseen"].with_name("unseen.json.tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, paths["unseen"])
@@ -95,7 +105,7 @@ def summary(run: UnseenRun) -> str:
     rows = []
     for name, label in ROWS:
         v = verdicts.get(name)
-        tag = "" if v is None else f"   [{'pass' if v else 'FAIL'} ≥ {UNSEEN_FLOORS[name]:g}]"
+        tag = "" if v is None else f"   [{'pass' if v else 'FAIL'} {_limit(name)}]"
         base = run.llama_index
         rows.append(f"{label:>26}: {_f(getattr(run.ours, name)):>6}   decline-all {_f(getattr(run.always_decline, name)):>6}"
                     f"   llama-index {_f(getattr(base, name)) if base else 'n/a':>6}{tag}")

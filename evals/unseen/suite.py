@@ -60,6 +60,10 @@ class UnseenFigures:
     passages_hold_answer: float | None = None
     not_stated: float = 0.0  # share of all questions
     no_match: float = 0.0
+    # Is the confidence shown honest? |shown - share right| of the best answer (asserted or
+    # the candidate behind a decline), averaged over ten bins of shown confidence weighted by
+    # their questions, at the product's prior (expected calibration error, in points).
+    calibration_gap: float | None = None
 
     @classmethod
     def of(cls, outcomes: list[Outcome], share: float | None = None) -> UnseenFigures:
@@ -83,7 +87,23 @@ class UnseenFigures:
             passages_hold_answer=100 * _mean(any(holds_answer(p, o.golds) for p in o.quotes) for o in has) if has else None,
             not_stated=100 * _mean(o.status == "not_stated" for o in outcomes),
             no_match=100 * _mean(o.status == "no_match" for o in outcomes),
+            calibration_gap=_calibration_gap(outcomes, share) if share else None,
         )
+
+
+def _calibration_gap(outcomes: list[Outcome], share: float) -> float | None:
+    from .metrics import prior_weights
+
+    scored = [o for o in outcomes if o.confidence is not None]
+    if not scored:
+        return None
+    conf = np.array([o.confidence for o in scored])
+    right = np.array([answers(o.prediction if o.prediction is not None else o.candidate, o.golds) for o in scored])
+    w = prior_weights(np.array([o.answerable for o in scored]), share)
+    bins = np.minimum((conf * 10).astype(int), 9)
+    gap = sum(abs(np.average(conf[b == bins], weights=w[b == bins]) - np.average(right[b == bins], weights=w[b == bins]))
+              * w[b == bins].sum() for b in np.unique(bins))
+    return 100 * float(gap / w.sum())
 
 
 def _mean(values) -> float:
