@@ -88,7 +88,8 @@ class Answer:
     reason: str | None = None  # why it declined, when it did
     # Calibrated probability (0–1) that the short answer is right, from the learned
     # answer model (assistant/answering): how often answers so scored were right on unseen
-    # prose, at NEWSQA_ANSWERABLE_SHARE. For a decline: the best candidate's probability.
+    # prose, at the default NEWSQA_ANSWERABLE_SHARE (0.8; at another share it moves the right
+    # way but is not refitted). For a decline: the best candidate's probability.
     confidence: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
     status: str = ""  # set from ``answered`` when not given

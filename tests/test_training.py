@@ -43,6 +43,22 @@ def _table(seed: int = 0) -> list[QuestionRows]:
     return rows
 
 
+def _with_swapped(rows: list[QuestionRows], seed: int = 0) -> list[QuestionRows]:
+    """Plus a synthetic unanswerable copy of every answerable question whose passages lose
+    what made it answerable (as ``augment``'s swapped subject does to grounding)."""
+    rng = np.random.default_rng(seed)
+    cov = NAMES.index("s_coverage")
+    out = list(rows)
+    for t in rows:
+        if t.question.answerable:
+            X = t.X.copy()
+            X[:, cov] = rng.random(len(X)) * 0.5
+            q = SquadQuestion(t.question.qid + "-swapped", t.question.title, "What?", ())
+            out.append(QuestionRows(q, t.fold, t.values, t.labels, X, np.zeros(len(X)), t.type_input, False, 1.0,
+                                    synthetic=True))
+    return out
+
+
 def test_no_model_behind_a_calibration_pick_saw_its_fold(monkeypatch):
     """The inner picks that calibrate a fold model: for each left-out fold k', the span model
     and every answer-type model (those typing its training rows and the one typing k'
@@ -87,11 +103,21 @@ def test_fold_models_learn_and_each_fold_is_scored_by_models_that_never_saw_it(m
     assert conf[right].mean() > conf[~right].mean() + 0.1
 
 
+def test_swapped_subject_questions_asserted_are_counted_out_of_fold():
+    held = list(T.fold_models(_with_swapped(_table())))
+    for h in held:
+        swapped = h.swapped_asserted()
+        asserted_answerable = np.mean([c >= h.model.decline_below for c, p in zip(h.product, h.real) if p.answerable])
+        # they lost what made them answerable: asserted far less often than the real ones
+        assert swapped is not None and 0.0 <= swapped < asserted_answerable / 2
+    assert T.HeldOut(0, held[0].model, held[0].real, held[0].product, held[0].real).swapped_asserted() is None
+
+
 def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
     import pickle
 
     path = tmp_path / "table.pkl"
-    path.write_bytes(pickle.dumps({"features": NAMES, "table": _table(1)}))
+    path.write_bytes(pickle.dumps({"features": NAMES, "table": _with_swapped(_table(1))}))
     out = tmp_path / "spread.json"
     params = T.PARAMS
     used = []
@@ -103,6 +129,7 @@ def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
     assert [r["seed"] for r in got["runs"]] == [3, 4]
     area = got["summary"]["area"]
     assert 0.0 < area["min"] <= area["mean"] <= area["max"] <= 1.0 and area["runs"] == 2
+    assert got["summary"]["swapped_asserted"]["runs"] == 2
     assert T.PARAMS is params  # the tool leaves the training parameters as it found them
 
 
@@ -123,3 +150,26 @@ def test_the_shown_confidence_is_fitted_to_how_often_answers_are_right():
     assert (np.diff(shown[np.argsort(shifted)]) >= 0).all()
     top = shifted > 0.8
     assert abs(shown[top].mean() - right[top].mean()) < 0.05 < shifted[top].mean() - right[top].mean()
+
+
+def test_a_monotone_shown_map_asserts_the_same_picks():
+    """The threshold is chosen on the shown scale by the same rule: mapping the confidence
+    changes the number, never which picks are asserted."""
+    rng = np.random.default_rng(5)
+    calibrated = rng.uniform(0.01, 0.99, 3000)
+    answerable = rng.random(3000) < 0.45
+    right = answerable & (rng.random(3000) < calibrated)
+    picks = [T.TopPick(np.ones(3), float(r), bool(a)) for r, a in zip(right, answerable)]
+    plain = T.product_confidence(calibrated, 0.45, (1.0, 0.0))
+    mapped = T.product_confidence(calibrated, 0.45, T.fit_shown(plain, picks))
+    assert not np.allclose(plain, mapped)
+    t_plain, t_mapped = T.choose_threshold(plain, picks), T.choose_threshold(mapped, picks)
+    assert t_plain < 1.01 and ((plain >= t_plain) == (mapped >= t_mapped)).all()
+
+
+def test_a_shown_map_that_would_reverse_the_order_is_not_used():
+    rng = np.random.default_rng(6)
+    shifted = rng.uniform(0.05, 0.95, 2000)
+    right = rng.random(2000) < 1 - shifted  # the more confident, the less often right
+    picks = [T.TopPick(np.ones(3), float(r), True) for r in right]
+    assert T.fit_shown(shifted, picks) == (1.0, 0.0)

@@ -40,7 +40,7 @@ class AnswerModel:
     scale: np.ndarray
     weights: np.ndarray
     bias: float
-    decline_below: float  # answer only when that probability reaches this
+    decline_below: float  # answer only when the confidence shown (``confidence`` at the product's share) reaches this
     card: dict = field(default_factory=dict)
     answerable_share: float = 0.5  # share of answerable questions in the training data
     types: TypeModel | None = None  # the expected answer type, an input of the span features
@@ -71,15 +71,20 @@ class AnswerModel:
         return 1.0 / (1.0 + np.exp(-margin))
 
     def confidence(self, X: np.ndarray, raw: np.ndarray, i: int, answerable_share: float | None = None) -> float:
-        """Calibrated probability that span ``i`` answers the question.
+        """Calibrated probability that span ``i`` answers the question (``probability``)."""
+        return self.probability(answer_features(X, raw, i), answerable_share)
+
+    def probability(self, z: np.ndarray, answerable_share: float | None = None) -> float:
+        """The confidence for a best span's ``answer_features`` ``z``.
 
         ``answerable_share``: the share of answerable questions where the model is used.
         The training data were written half unanswerable on purpose; where most questions
         are answerable, the odds are shifted by the ratio of the two priors (the standard
         correction for a change of class prior), then mapped to the confidence shown
-        (``shown``, fitted at the product's prior)."""
-        z = (np.clip(answer_features(X, raw, i), self.lo, self.hi) - self.mean) / self.scale
-        p = 1.0 / (1.0 + float(np.exp(-float(z @ self.weights + self.bias))))
+        (``shown``, fitted at the product's default share: at another share the number
+        moves the right way but is not refitted). None: the regression's own probability."""
+        x = (np.clip(z, self.lo, self.hi) - self.mean) / self.scale
+        p = 1.0 / (1.0 + float(np.exp(-float(x @ self.weights + self.bias))))
         return p if answerable_share is None else shown_confidence(shift(p, self.answerable_share, answerable_share), self.shown)
 
     def typed(self, X: np.ndarray, labels: list[str], type_input: np.ndarray) -> np.ndarray:
@@ -117,17 +122,17 @@ def shift(p: float, from_share: float, to_share: float) -> float:
     where ``to_share`` are: the odds change by the ratio of the two priors (the standard
     correction for a change of class prior)."""
     p = min(max(p, 1e-9), 1 - 1e-9)
-    logit = float(np.log(p / (1 - p))) + _log_odds(to_share) - _log_odds(from_share)
+    logit = float(np.log(p / (1 - p))) + log_odds(to_share) - log_odds(from_share)
     return 1.0 / (1.0 + float(np.exp(-logit)))
 
 
 def shown_confidence(p: float, ab: tuple[float, float]) -> float:
     """The confidence shown for a prior-shifted probability ``p`` (``AnswerModel.shown``)."""
     a, b = ab
-    return 1.0 / (1.0 + float(np.exp(-(a * _log_odds(min(max(p, 1e-9), 1 - 1e-9)) + b))))
+    return 1.0 / (1.0 + float(np.exp(-(a * log_odds(p) + b))))
 
 
-def _log_odds(p: float) -> float:
+def log_odds(p: float) -> float:
     p = min(max(p, 1e-4), 1 - 1e-4)
     return float(np.log(p / (1 - p)))
 

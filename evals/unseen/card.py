@@ -11,7 +11,8 @@ def write_card(result: dict) -> None:
     model = load(DEFAULT_PATH)
     c = model.card
     rows = "\n".join(f"| {k} | {', '.join(v['articles'])} | {v['precision_at_product_prior']} | {v['answerable_right']} | "
-                     f"{v['has_ans_f1']} | {v['no_ans_declined']} | {v['overall_f1']} |" for k, v in sorted(result["folds"].items()))
+                     f"{v['has_ans_f1']} | {v['no_ans_declined']} | {v.get('swapped_asserted', 'n/a')} | {v['overall_f1']} |"
+                     for k, v in sorted(result["folds"].items()))
     CARD.write_text(f"""# Answer model card
 
 **What it does.** Ranks candidate answer spans (entities, noun phrases, clauses from the
@@ -25,8 +26,8 @@ the ranker is a learned **answer type**: a multinomial logistic regression from 
 **Confidence shown.** That probability is shifted to the product's share of answerable
 questions ({c['product_answerable_share']}), then mapped (a logistic fit on its log-odds, slope
 {model.shown[0]:.2f}, intercept {model.shown[1]:.2f}) to how often answers so scored were right on
-out-of-fold picks at that share. The shift alone overstated it (answers shown at 77% were right
-52% of the time): a wrong span to an answerable question stays wrong however many questions
+out-of-fold picks at that share. The shift alone overstated it (measured 2026-11-29: answers
+shown at 77% were right 52% of the time): a wrong span to an answerable question stays wrong however many questions
 are answerable. The map is monotone, so it changes the number shown, not which answers are asserted.
 
 **Operating point.** The assistant asserts an answer when the confidence shown reaches
@@ -50,9 +51,13 @@ eight articles and calibrated on the fold models' out-of-fold predictions.
 **Cross-validated figures** (each fold scored by the model that never saw it; candidate
 spans as `ask()` produces them; the eval suite re-measures these through `ask()` itself):
 
-| fold | held-out articles | precision asserted % (product's prior) | answerable right % | HasAns F1 | unanswerable declined % | overall F1 |
-|---|---|---|---|---|---|---|
+| fold | held-out articles | precision asserted % (product's prior) | answerable right % | HasAns F1 | unanswerable declined % | swapped-subject asserted % | overall F1 |
+|---|---|---|---|---|---|---|---|
 {rows}
+
+Swapped-subject asserted: of the held-out answerable questions with one name swapped for a
+name their article never ties to the fact (the product's worst kind of wrong answer: "How
+many troops has China sent to Russia?"), the share the fold model would assert.
 
 **Training.** LightGBM {c['params']['objective']} on the answerable questions (relevance graded
 by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']};

@@ -4,8 +4,10 @@ operating point of the fold models, retrained with each of several seeds on one 
 the eval asks the same questions through ``ask()`` and reads about 0.005 of area lower).
 
 A change to the features or the training is worth keeping when it moves the mean over
-seeds by more than their spread; one run can't tell. On the table of 2026-11-29 the seed
-alone moved the area from 0.279 to 0.294 (`evals/results/seed_spread.json`).
+seeds by more than their spread; one run can't tell. Beside the curve: the share of the
+swapped-subject questions (``augment``) the fold models would assert, the product's worst
+kind of wrong answer, which a better area can hide. On the table of 2026-11-29 the seed
+alone moved the area from 0.279 to 0.293 (`evals/results/seed_spread.json`).
 
     python -m evals.unseen.spread --table TABLE.pkl [--seeds 7 8 9 10 11]
 
@@ -34,16 +36,21 @@ def one_seed(table, seed: int) -> dict:
     shipped = T.PARAMS
     T.PARAMS = {**shipped, "seed": seed}  # the one knob: everything else trains as `assistant train` does
     try:
+        held = list(T.fold_models(table))
         points = [Point(float(c), is_right(p.answerable, p.f1), p.answerable, bool(c >= h.model.decline_below))
-                  for h in T.fold_models(table) for c, p in zip(h.product, h.real)]
+                  for h in held for c, p in zip(h.product, h.real)]
+        swapped = [(h.swapped_asserted(), sum(p.synthetic for p in h.picks)) for h in held]
     finally:
         T.PARAMS = shipped
     c = curve(points, T.PRODUCT_SHARE)
     at_20 = c.precision_at(0.2)
     # None: no fold model asserts anything at its threshold / the curve never reaches 20%
     op = c.operating or (None, None)
+    n = sum(k for v, k in swapped if v is not None)
     return {"seed": seed, "area": round(c.area, 4), "operating_coverage": _round(op[0]),
-            "operating_precision": _round(op[1]), "precision_at_20": _round(at_20)}
+            "operating_precision": _round(op[1]), "precision_at_20": _round(at_20),
+            # swapped-subject questions asserted, over all folds (the product's worst wrong answer)
+            "swapped_asserted": _round(sum(v * k for v, k in swapped if v is not None) / n) if n else None}
 
 
 def _round(x) -> float | None:
@@ -72,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(one_seed(saved["table"], seed))
         print(runs[-1], flush=True)
     summary = {k: _summary([r[k] for r in runs])
-               for k in ("area", "operating_coverage", "operating_precision", "precision_at_20")}
+               for k in ("area", "operating_coverage", "operating_precision", "precision_at_20", "swapped_asserted")}
     args.out.write_text(json.dumps({"data": "SQuAD 2.0 folds by article, out-of-fold picks of the training table, "
                                             "at the product's prior",
                                     "shipped_seed": SHIPPED_SEED,

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
-from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, save, shift, shown_confidence
+from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, log_odds, save, shift, shown_confidence
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
@@ -176,8 +176,7 @@ def fit_shown(shifted: np.ndarray, picks: list[TopPick]) -> tuple[float, float]:
     real = [i for i, p in enumerate(picks) if not p.synthetic and len(p.z)]
     if not real:
         return 1.0, 0.0
-    s = np.clip(shifted[real], 1e-9, 1 - 1e-9)
-    x = np.log(s / (1 - s))[:, None]
+    x = np.array([log_odds(v) for v in shifted[real]])[:, None]  # as shown_confidence reads it
     right = np.array([is_right(picks[i].answerable, picks[i].f1) for i in real], int)
     w = prior_weights(np.array([picks[i].answerable for i in real]), PRODUCT_SHARE)
     lr = LogisticRegression(C=1e6, max_iter=1000).fit(x, right, sample_weight=w)
@@ -185,9 +184,9 @@ def fit_shown(shifted: np.ndarray, picks: list[TopPick]) -> tuple[float, float]:
     return (a, b) if a > 0 else (1.0, 0.0)
 
 
-def choose_threshold(conf: np.ndarray, picks: list[TopPick], product_share: float) -> float:
-    """The lowest threshold on the product's confidence (``conf``) at which the answers
-    asserted on these picks, weighted to ``product_share``, are right at least
+def choose_threshold(conf: np.ndarray, picks: list[TopPick]) -> float:
+    """The lowest threshold on the confidence shown (``conf``, at the product's share) at which
+    the answers asserted on these picks, weighted to that share, are right at least
     PRECISION_TARGET of the time; 1.01 (never answer) when no threshold reaches it."""
     real = [i for i, p in enumerate(picks) if not p.synthetic]
     conf, picks = conf[real], [picks[i] for i in real]
@@ -195,7 +194,7 @@ def choose_threshold(conf: np.ndarray, picks: list[TopPick], product_share: floa
     answerable = np.array([p.answerable for p in picks])
     grid = np.unique(conf)
     ok = [t for t in grid if (conf >= t).sum() >= 10
-          and weighted_precision(conf >= t, right, answerable, product_share) >= PRECISION_TARGET]
+          and weighted_precision(conf >= t, right, answerable, PRODUCT_SHARE) >= PRECISION_TARGET]
     return float(min(ok)) if ok else 1.01
 
 
@@ -210,7 +209,7 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     conf = cal(picks)
     share = float(np.mean([p.answerable for p in picks]))
     shown = fit_shown(product_confidence(conf, share, (1.0, 0.0)), picks)
-    threshold = choose_threshold(product_confidence(conf, share, shown), picks, PRODUCT_SHARE)
+    threshold = choose_threshold(product_confidence(conf, share, shown), picks)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
             "product_answerable_share": PRODUCT_SHARE}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
@@ -243,6 +242,20 @@ class HeldOut:
     product: np.ndarray  # the product's confidence of each real (not synthetic) pick
     real: list[TopPick]
 
+    def swapped_asserted(self) -> float | None:
+        """Share of the held-out swapped-subject questions (``augment``: a name their article
+        never ties to the fact) that the model would assert: the product's worst kind of
+        wrong answer, measured out of fold. None: no such question in the fold."""
+        swapped = [p for p in self.picks if p.synthetic]
+        if not swapped:
+            return None
+        return float((_shown(self.model, swapped) >= self.model.decline_below).mean())
+
+
+def _shown(model: AnswerModel, picks: list[TopPick]) -> np.ndarray:
+    """The confidence ``model`` shows for each pick, at the product's prior."""
+    return np.array([model.probability(p.z, PRODUCT_SHARE) if len(p.z) else 0.0 for p in picks])
+
 
 def fold_models(table: list[QuestionRows], card: dict | None = None):
     """Each fold's model, trained, calibrated and thresholded on the other folds only, with
@@ -257,9 +270,7 @@ def fold_models(table: list[QuestionRows], card: dict | None = None):
         model = _model(fitted, inner, {**(card or {}), "fold": k}, types, train_rows)
         picks = top_picks(fitted, held)
         real = [p for p in picks if not p.synthetic]  # every figure is on real questions only
-        conf = Calibration(model.lo, model.hi, model.mean, model.scale, model.weights, model.bias)(real)
-        product = product_confidence(conf, model.answerable_share, model.shown)
-        yield HeldOut(k, model, picks, product, real)
+        yield HeldOut(k, model, picks, _shown(model, real), real)
 
 
 def train(table: list[QuestionRows], articles, log=print) -> dict:
@@ -275,7 +286,8 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
                              "trained_on_articles": sorted(a.title for a in articles if a.fold != k)})
         save(h.model, FOLD_DIR / f"fold{k}.json")
         outer_picks += h.picks  # synthetic ones too: the shipped model's calibration fits on them
-        figures[f"fold{k}"] = {"articles": titles, **_figures(h.product, h.real, h.model.decline_below, PRODUCT_SHARE)}
+        figures[f"fold{k}"] = {"articles": titles, **_figures(h.product, h.real, h.model.decline_below, PRODUCT_SHARE),
+                               "swapped_asserted": _pct(h.swapped_asserted())}
         log(f"fold {k} ({', '.join(titles)}): {figures[f'fold{k}']}  [{time.perf_counter() - t0:.0f} s]")
         t0 = time.perf_counter()
     final = fit(typed(table, list(range(N_FOLDS))))
