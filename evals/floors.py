@@ -83,13 +83,14 @@ UNSEEN_FLOORS: dict[str, float] = {
 
 # Figures that must stay at or under a ceiling (lower is better), checked like the floors.
 # calibration_gap: the confidence shown against the share of those answers that are right, in
-# points (evals/unseen/suite.py). Until the shown confidence was fitted to the share right at
-# the product's prior (2026-11-29, third session; AnswerModel.shown) it was 22.0 points on all
-# 2,805 questions: the prior shift alone overstated it. After: 1.5 on all questions, 6.2 on
-# CI's subset (400 questions, ten bins: noisier). The ceiling is the higher, rounded up. No
-# answer changed: every other figure above is the same.
+# points, per fold model and averaged over folds (evals/unseen/suite.py). Until the shown
+# confidence was fitted to the share right at the product's prior (2026-11-29, third session;
+# AnswerModel.shown) it was 22.4 on all 2,805 questions (folds 21.8, 28.2, 21.0, 18.6): the
+# prior shift alone overstated it. After: 5.6 (4.3, 6.3, 7.6, 4.4); no answer changed. CI's
+# subset reads 11.3: 100 questions per fold spread over ten bins are mostly sampling noise, so
+# the ceiling (its figure, rounded up) only catches a return to the old overstatement.
 UNSEEN_CEILINGS: dict[str, float] = {
-    "calibration_gap": 7.0,
+    "calibration_gap": 12.0,
 }
 
 

@@ -167,3 +167,25 @@ def collections_count(values):
     from collections import Counter
 
     return Counter(values).values()
+
+
+def test_the_calibration_gap_is_zero_when_the_confidence_is_the_share_right():
+    from evals.unseen.suite import Outcome, expected_calibration_error
+
+    def outcomes(conf: float, n: int, n_right: int) -> list:
+        return [Outcome(f"q{conf}-{i}", 0, "?", ("x",), "x" if i < n_right else "y", None, conf) for i in range(n)]
+
+    honest = outcomes(0.25, 20, 5) + outcomes(0.85, 20, 17)
+    assert expected_calibration_error(honest, 0.8) == pytest.approx(0.0)
+    boastful = outcomes(0.9, 10, 5)  # shown 90%, right half the time
+    assert expected_calibration_error(boastful, 0.8) == pytest.approx(40.0)
+    nothing = [Outcome("q", 0, "?", ("x",), None, None, 0.0)]  # no candidate: not scored
+    assert expected_calibration_error(nothing, 0.8) is None
+
+
+def test_answers_under_sixty_percent_are_marked_for_checking():
+    """Answers shown at 50-60% were right about half the time out of fold."""
+    from assistant.answering.render import confidence_note
+
+    assert confidence_note(0.55).startswith("Low confidence (55%)")
+    assert confidence_note(0.62) == "Confidence 62%."

@@ -17,7 +17,7 @@ ROWS = [("precision_at_prior", "precision of asserted answers % (at the product'
         ("has_ans_f1", "HasAns F1"), ("has_ans_em", "HasAns exact match"),
         ("quote_holds_answer", "quote holds the answer %"), ("answered", "answered %"),
         ("unanswerable_declined", "unanswerable declined %"), ("overall_f1", "SQuAD 2.0 overall F1"),
-        ("calibration_gap", "confidence shown minus share right, points (at the prior; lower is better)")]
+        ("calibration_gap", "calibration gap: |confidence shown - share right|, points (per fold model; lower is better)")]
 
 
 def check(figures: UnseenFigures) -> dict[str, bool | None]:
@@ -54,9 +54,11 @@ def markdown(run: UnseenRun) -> list[str]:
                      f"{_f(getattr(base, name)) if base else 'not run'} | {_limit(name)} | "
                      f"{_f(UNSEEN_TARGETS.get(name)) if name in UNSEEN_TARGETS else ''} |")
     lines += ["", "Per fold (each answered by the model trained without it):", "",
-              "| fold | decline below | HasAns F1 | unanswerable declined % | overall F1 |", "|---|---|---|---|---|"]
+              "| fold | decline below | HasAns F1 | unanswerable declined % | overall F1 | calibration gap |",
+              "|---|---|---|---|---|---|"]
     for k, f in run.folds.items():
-        lines.append(f"| {k} | {run.thresholds[k]:.3f} | {_f(f.has_ans_f1)} | {_f(f.unanswerable_declined)} | {_f(f.overall_f1)} |")
+        lines.append(f"| {k} | {run.thresholds[k]:.3f} | {_f(f.has_ans_f1)} | {_f(f.unanswerable_declined)} | "
+                     f"{_f(f.overall_f1)} | {_f(f.calibration_gap)} |")
     p, r = operating_point(run.outcomes)
     lines += ["", f"Declining at the operating point: precision {100 * p:.1f}%, recall {100 * r:.1f}% "
               "(an unanswerable question is a positive). ![Precision and recall of declining](decline_curve.png)", ""]

@@ -19,7 +19,7 @@ import numpy as np
 from .collect import squad_engine
 from .dataset import N_FOLDS, SquadArticle, SquadQuestion, load
 from .metrics import answers, best, exact, f1, holds_answer, weighted_precision
-from .train import FOLD_DIR
+from .train import FOLD_DIR, PRODUCT_SHARE
 
 
 @dataclass
@@ -60,9 +60,12 @@ class UnseenFigures:
     passages_hold_answer: float | None = None
     not_stated: float = 0.0  # share of all questions
     no_match: float = 0.0
-    # Is the confidence shown honest? |shown - share right| of the best answer (asserted or
-    # the candidate behind a decline), averaged over ten bins of shown confidence weighted by
-    # their questions, at the product's prior (expected calibration error, in points).
+    # Is the confidence shown honest? For each fold model (what a user runs): the absolute gap
+    # between the mean confidence shown and the share right, over ten bins of confidence
+    # weighted by their questions (expected calibration error, in points), for every question
+    # with a candidate (an asserted answer, or the one behind a decline), at the product's
+    # default prior; then the mean over folds. Pooled, one fold's over-confidence would cancel
+    # another's under-confidence. None at another prior: the shown confidence is fitted at 0.8.
     calibration_gap: float | None = None
 
     @classmethod
@@ -92,17 +95,27 @@ class UnseenFigures:
 
 
 def _calibration_gap(outcomes: list[Outcome], share: float) -> float | None:
+    if share != PRODUCT_SHARE:
+        return None
+    gaps = [g for k in sorted({o.fold for o in outcomes})
+            if (g := expected_calibration_error([o for o in outcomes if o.fold == k], share)) is not None]
+    return float(np.mean(gaps)) if gaps else None
+
+
+def expected_calibration_error(outcomes: list[Outcome], share: float, bins: int = 10) -> float | None:
+    """Points between the confidence shown and the share right, over ``bins`` bins of
+    confidence, questions weighted to ``share`` answerable (None: no question has a candidate)."""
     from .metrics import prior_weights
 
-    scored = [o for o in outcomes if o.confidence is not None]
+    scored = [o for o in outcomes if o.confidence is not None and (o.prediction or o.candidate) is not None]
     if not scored:
         return None
     conf = np.array([o.confidence for o in scored])
     right = np.array([answers(o.prediction if o.prediction is not None else o.candidate, o.golds) for o in scored])
     w = prior_weights(np.array([o.answerable for o in scored]), share)
-    bins = np.minimum((conf * 10).astype(int), 9)
-    gap = sum(abs(np.average(conf[b == bins], weights=w[b == bins]) - np.average(right[b == bins], weights=w[b == bins]))
-              * w[b == bins].sum() for b in np.unique(bins))
+    slot = np.minimum((conf * bins).astype(int), bins - 1)
+    gap = sum(abs(np.average(conf[slot == b], weights=w[slot == b]) - np.average(right[slot == b], weights=w[slot == b]))
+              * w[slot == b].sum() for b in np.unique(slot))
     return 100 * float(gap / w.sum())
 
 
