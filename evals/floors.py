@@ -71,12 +71,21 @@ UNSEEN_TARGETS: dict[str, float] = {
 # the fold thresholds move within +-0.01, so the operating point moves along it: all questions 63.7, 21.4, 82.6, 20.5, 89.3, 55.6; CI's
 # subset 70.6, 23.0, 83.8, 21.9, 92.7, 54.7. answerable_right and has_ans_f1 follow down by
 # the point the leak was worth; quote_holds_answer rises.
+# The confidence split in two (2026-11-29, third session): P(answerable) x P(right | answerable).
+# Over five seeds out of fold the curve is the same (area 0.287 both), the operating point too
+# (62.9% right at 21.6% against 62.7% at 21.7%), and the fold models assert 0.85% of the
+# swapped-subject questions against 1.47% (lower on every seed). All questions: 64.3, 21.3,
+# 82.8, 20.3, 90.0, 56.2; CI's subset 70.2, 20.9, 83.8, 19.8, 92.2, 55.2. The subset's
+# answerable_right and has_ans_f1 fell by two points there (about four of its ~190 answerable
+# questions) and 0.1-0.2 on all questions: the draw, within the seed spread. By the rule above
+# (the lower of the two, rounded down) those two floors go to 20 and 19; quote_holds_answer
+# rises to 90. The target (20% answered right) still holds on all questions.
 UNSEEN_FLOORS: dict[str, float] = {
     "precision_at_prior": 63.0,
-    "answerable_right": 21.0,
+    "answerable_right": 20.0,
     "passages_hold_answer": 82.0,
-    "has_ans_f1": 20.0,
-    "quote_holds_answer": 89.0,
+    "has_ans_f1": 19.0,
+    "quote_holds_answer": 90.0,
     "overall_f1": 54.0,
 }
 

@@ -26,7 +26,7 @@ def test_numpy_trees_match_lightgbm():
                         num_boost_round=30)
     trees, depth = flatten_lightgbm(booster.dump_model())
     model = AnswerModel(**trees, depth=depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0), scale=np.ones(0),
-                        weights=np.zeros(0), bias=0.0, decline_below=0.5)
+                        weights=np.zeros(0), bias=0.0, right_weights=np.zeros(0), right_bias=0.0, decline_below=0.5)
     np.testing.assert_allclose(model.raw(X), booster.predict(X), rtol=1e-6, atol=1e-9)
 
 
@@ -35,9 +35,9 @@ def test_shipped_model_matches_the_features_and_is_calibrated():
     assert data["features"] == NAMES
     m = load_model(DEFAULT_PATH)
     assert 0.0 < m.decline_below < 1.0
-    assert data["answer_features"] and len(m.weights) == len(data["answer_features"])
+    assert data["answer_features"] and len(m.weights) == len(m.right_weights) == len(data["answer_features"])
     # a more probable best span (all else equal) is never less likely to be right
-    assert m.weights[0] > 0
+    assert m.right_weights[0] > 0
     # the confidence shown is a monotone map of the calibrated one: it never reorders answers
     assert m.shown[0] > 0 and m.shown != (1.0, 0.0)
     assert m.card["cross_validated"], "the card carries the cross-validated figures"

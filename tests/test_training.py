@@ -173,3 +173,17 @@ def test_a_shown_map_that_would_reverse_the_order_is_not_used():
     right = rng.random(2000) < 1 - shifted  # the more confident, the less often right
     picks = [T.TopPick(np.ones(3), float(r), True) for r in right]
     assert T.fit_shown(shifted, picks) == (1.0, 0.0)
+
+
+def test_the_calibration_learns_answerable_and_right_if_answerable_apart():
+    """Whether a question is answerable and whether the span is right if it is are two kinds
+    of wrong answer: each regression picks up its own signal."""
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(3000, 4))
+    answerable = rng.random(3000) < 1 / (1 + np.exp(-2 * z[:, 0]))
+    right = answerable & (rng.random(3000) < 1 / (1 + np.exp(-2 * z[:, 1])))
+    cal = T.calibrate([T.TopPick(row, float(r), bool(a)) for row, r, a in zip(z, right, answerable)])
+    assert np.argmax(np.abs(cal.weights)) == 0 and np.argmax(np.abs(cal.right_weights)) == 1
+    probs = cal([T.TopPick(np.array([3.0, 3.0, 0, 0]), 0.0, True), T.TopPick(np.array([-3.0, 3.0, 0, 0]), 0.0, True),
+                 T.TopPick(np.zeros(0), 0.0, True)])
+    assert probs[0] > 0.8 > 0.2 > probs[1] and probs[2] == 0.0

@@ -16,10 +16,12 @@ def write_card(result: dict) -> None:
     CARD.write_text(f"""# Answer model card
 
 **What it does.** Ranks candidate answer spans (entities, noun phrases, clauses from the
-best retrieved sentences) with gradient-boosted trees, then a logistic regression turns the
+best retrieved sentences) with gradient-boosted trees, then two logistic regressions read the
 best span (its score, its lead over the runner-up, how well the passage covers the question,
-how close to it the article ties the question's names, numbers and words) into a calibrated
-probability that it is right (F1 ≥ {c['correct_f1']} against the gold answer). One input of
+how close to it the article ties the question's names, numbers and words): one for whether the
+question is answerable at all, one for whether the span is right if it is (F1 ≥
+{c['correct_f1']} against the gold answer). Their product is the calibrated probability that
+it is right: the two kinds of wrong answer, each learned on its own. One input of
 the ranker is a learned **answer type**: a multinomial logistic regression from the question
 (its wh-word, its MiniLM embedding and that of its focus noun) to the label of the gold span.
 
@@ -62,7 +64,7 @@ many troops has China sent to Russia?"), the share the fold model would assert.
 **Training.** LightGBM {c['params']['objective']} on the answerable questions (relevance graded
 by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']};
 answer-type model fitted per fold too, its probabilities for the ranker's training rows
-cross-fitted (never from a model that saw that row's fold); logistic-regression calibration
+cross-fitted (never from a model that saw that row's fold); logistic-regression calibrations
 (scikit-learn) on out-of-fold picks; the threshold above on those picks. Trained {c['trained']}.
 Rebuild with `make train` (about ten minutes on 2 cores: indexing, 2,805 questions and the
 synthetic ones, the fits).

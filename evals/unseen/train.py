@@ -3,7 +3,8 @@
 1. The eight articles are ingested as one corpus; every question goes through the
    assistant's own candidate path (``collect``): spans, features, F1 against gold.
 2. Four folds of two articles. For each fold k, a model is trained on the other three
-   folds; its calibration (a logistic regression on the top span's answer features) and
+   folds; its calibration (logistic regressions on the top span's answer features for
+   P(answerable) and P(right | answerable)) and
    its decline threshold (the lowest at which PRECISION_TARGET of the asserted answers are
    right) come from inner folds of those three folds only. Fold k is never seen: these
    fold models answer the unseen-prose eval (``fold_models``).
@@ -65,7 +66,8 @@ class Fitted:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         return AnswerModel(**self.trees, depth=self.depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0),
-                           scale=np.ones(0), weights=np.zeros(0), bias=0.0, decline_below=0.0).raw(X)
+                           scale=np.ones(0), weights=np.zeros(0), bias=0.0, right_weights=np.zeros(0), right_bias=0.0,
+                           decline_below=0.0).raw(X)
 
 
 def fit(table: list[QuestionRows]) -> Fitted:
@@ -133,28 +135,44 @@ class Calibration:
     hi: np.ndarray
     mean: np.ndarray
     scale: np.ndarray
-    weights: np.ndarray
+    weights: np.ndarray  # P(answerable)
     bias: float
+    right_weights: np.ndarray  # P(right | answerable)
+    right_bias: float
 
     def __call__(self, picks: list[TopPick]) -> np.ndarray:
-        return np.array([0.0 if not len(p.z) else 1 / (1 + np.exp(-(((np.clip(p.z, self.lo, self.hi) - self.mean) / self.scale)
-                                                                     @ self.weights + self.bias))) for p in picks])
+        """P(right) of each pick (0 with no candidate), at the training share."""
+        out = []
+        for p in picks:
+            if not len(p.z):
+                out.append(0.0)
+                continue
+            x = (np.clip(p.z, self.lo, self.hi) - self.mean) / self.scale
+            out.append(1 / (1 + np.exp(-(x @ self.weights + self.bias))) / (1 + np.exp(-(x @ self.right_weights + self.right_bias))))
+        return np.array(out)
+
+
+def _logistic(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(Z, y.astype(int))
+    return lr.coef_[0].astype(float), float(lr.intercept_[0])
 
 
 def calibrate(picks: list[TopPick]) -> Calibration:
-    """Logistic regression from the top span's answer features to P(its F1 >= 0.5): fitted
-    on out-of-fold picks, so the probabilities are those of unseen articles."""
-    from sklearn.linear_model import LogisticRegression
-
+    """P(answerable) from the top span's answer features on every pick, P(its F1 >= 0.5)
+    on the answerable ones: fitted on out-of-fold picks, so the probabilities are those of
+    unseen articles."""
     usable = [p for p in picks if len(p.z)]
     Z = np.vstack([p.z for p in usable])
-    y = np.array([is_right(p.answerable, p.f1) for p in usable], int)
+    answerable = np.array([p.answerable for p in usable])
+    right = np.array([is_right(p.answerable, p.f1) for p in usable])
     lo, hi = np.percentile(Z, 1, axis=0), np.percentile(Z, 99, axis=0)
     Z = np.clip(Z, lo, hi)
     mean, scale = Z.mean(0), Z.std(0)
     scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=1.0, max_iter=2000).fit((Z - mean) / scale, y)
-    return Calibration(lo, hi, mean, scale, lr.coef_[0].astype(float), float(lr.intercept_[0]))
+    Z = (Z - mean) / scale
+    return Calibration(lo, hi, mean, scale, *_logistic(Z, answerable), *_logistic(Z[answerable], right[answerable]))
 
 
 def overall_f1(conf: np.ndarray, picks: list[TopPick], threshold: float) -> float:
@@ -213,7 +231,7 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
             "product_answerable_share": PRODUCT_SHARE}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
-                       bias=cal.bias, decline_below=threshold, card=card, answerable_share=share, types=types,
+                       bias=cal.bias, right_weights=cal.right_weights, right_bias=cal.right_bias, decline_below=threshold, card=card, answerable_share=share, types=types,
                        relevant_from=relevance_floor(rows), shown=shown)
 
 
