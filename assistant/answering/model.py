@@ -63,18 +63,7 @@ class AnswerModel:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Sigmoid of the summed leaf values: a ranking score, not yet a probability."""
-        if len(X) == 0:
-            return np.zeros(0)
-        rows = np.arange(len(X))[:, None]
-        node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
-        for _ in range(self.depth):
-            internal = self.left[node] >= 0
-            if not internal.any():
-                break
-            go_left = X[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(internal, np.where(go_left, self.left[node], self.right[node]), node)
-        margin = self.value[node].sum(axis=1)
-        return 1.0 / (1.0 + np.exp(-margin))
+        return tree_scores(self, X)
 
     def confidence(self, X: np.ndarray, raw: np.ndarray, i: int, answerable_share: float | None = None) -> float:
         """Calibrated probability that span ``i`` answers the question (``probability``)."""
@@ -89,10 +78,8 @@ class AnswerModel:
         correction for a change of class prior), then mapped to the confidence shown
         (``shown``, fitted at the product's default share: at another share the number
         moves the right way but is not refitted). None: the regression's own probability."""
-        x = (np.clip(z, self.lo, self.hi) - self.mean) / self.scale
-        answerable = 1.0 / (1.0 + float(np.exp(-float(x @ self.weights + self.bias))))
-        p = answerable / (1.0 + float(np.exp(-float(x @ self.right_weights + self.right_bias))))
-        return p if answerable_share is None else shown_confidence(shift(p, self.answerable_share, answerable_share), self.shown)
+        p = regressions(self, z)
+        return p if answerable_share is None else shown_confidence(p, self.answerable_share, answerable_share, self.shown)
 
     def typed(self, X: np.ndarray, labels: list[str], type_input: np.ndarray) -> np.ndarray:
         """``X`` with its answer-type columns filled: P(span's label | question) from the
@@ -107,7 +94,8 @@ class AnswerModel:
                 "calibration": {**{k: getattr(self, k).tolist() for k in ("lo", "hi", "mean", "scale", "weights", "right_weights")},
                                 "bias": self.bias, "right_bias": self.right_bias},
                 "decline_below": self.decline_below, "answerable_share": self.answerable_share,
-                "relevant_from": self.relevant_from, "shown": list(self.shown), "types": self.types.to_json() if self.types else None, "card": self.card}
+                "relevant_from": self.relevant_from, "shown": list(self.shown),
+                "types": self.types.to_json() if self.types else None, "card": self.card}
 
     @classmethod
     def from_json(cls, d: dict) -> AnswerModel:
@@ -134,10 +122,36 @@ def shift(p: float, from_share: float, to_share: float) -> float:
     return 1.0 / (1.0 + float(np.exp(-logit)))
 
 
-def shown_confidence(p: float, ab: tuple[float, float]) -> float:
-    """The confidence shown for a prior-shifted probability ``p`` (``AnswerModel.shown``)."""
+def tree_scores(trees, X: np.ndarray) -> np.ndarray:
+    """``AnswerModel.raw`` for anything with its flattened trees (node arrays, ``roots``,
+    ``depth``): the trainer scores spans before any calibration exists."""
+    if len(X) == 0:
+        return np.zeros(0)
+    rows = np.arange(len(X))[:, None]
+    node = np.broadcast_to(trees.roots, (len(X), len(trees.roots))).copy()
+    for _ in range(trees.depth):
+        internal = trees.left[node] >= 0
+        if not internal.any():
+            break
+        go_left = X[rows, trees.feature[node]] <= trees.threshold[node]
+        node = np.where(internal, np.where(go_left, trees.left[node], trees.right[node]), node)
+    margin = trees.value[node].sum(axis=1)
+    return 1.0 / (1.0 + np.exp(-margin))
+
+
+def regressions(c, z: np.ndarray) -> float:
+    """P(answerable) x P(right | answerable) of answer features ``z``, at the training share,
+    for anything with the two regressions' fields (``AnswerModel``, the trainer's ``Calibration``)."""
+    x = (np.clip(z, c.lo, c.hi) - c.mean) / c.scale
+    answerable = 1.0 / (1.0 + float(np.exp(-float(x @ c.weights + c.bias))))
+    return answerable / (1.0 + float(np.exp(-float(x @ c.right_weights + c.right_bias))))
+
+
+def shown_confidence(p: float, from_share: float, to_share: float, ab: tuple[float, float]) -> float:
+    """The confidence shown for ``p`` (calibrated where ``from_share`` of questions are
+    answerable) where ``to_share`` are: shifted, then mapped by ``ab`` (``AnswerModel.shown``)."""
     a, b = ab
-    return 1.0 / (1.0 + float(np.exp(-(a * log_odds(p) + b))))
+    return 1.0 / (1.0 + float(np.exp(-(a * log_odds(shift(p, from_share, to_share)) + b))))
 
 
 def log_odds(p: float) -> float:

@@ -53,7 +53,8 @@ eight articles and calibrated on the fold models' out-of-fold predictions.
 **Cross-validated figures** (each fold scored by the model that never saw it; candidate
 spans as `ask()` produces them; the eval suite re-measures these through `ask()` itself):
 
-| fold | held-out articles | precision asserted % (product's prior) | answerable right % | HasAns F1 | unanswerable declined % | swapped-subject asserted % | overall F1 |
+| fold | held-out articles | precision asserted % (product's prior) | answerable right % | HasAns F1 \
+| unanswerable declined % | swapped-subject asserted % | overall F1 |
 |---|---|---|---|---|---|---|---|
 {rows}
 

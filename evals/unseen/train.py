@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
-from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, log_odds, save, shift, shown_confidence
+from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, log_odds, regressions, save, shown_confidence, tree_scores
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
@@ -65,9 +65,9 @@ class Fitted:
     depth: int
 
     def raw(self, X: np.ndarray) -> np.ndarray:
-        return AnswerModel(**self.trees, depth=self.depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0),
-                           scale=np.ones(0), weights=np.zeros(0), bias=0.0, right_weights=np.zeros(0), right_bias=0.0,
-                           decline_below=0.0).raw(X)
+        from types import SimpleNamespace
+
+        return tree_scores(SimpleNamespace(**self.trees, depth=self.depth), X)
 
 
 def fit(table: list[QuestionRows]) -> Fitted:
@@ -142,14 +142,7 @@ class Calibration:
 
     def __call__(self, picks: list[TopPick]) -> np.ndarray:
         """P(right) of each pick (0 with no candidate), at the training share."""
-        out = []
-        for p in picks:
-            if not len(p.z):
-                out.append(0.0)
-                continue
-            x = (np.clip(p.z, self.lo, self.hi) - self.mean) / self.scale
-            out.append(1 / (1 + np.exp(-(x @ self.weights + self.bias))) / (1 + np.exp(-(x @ self.right_weights + self.right_bias))))
-        return np.array(out)
+        return np.array([regressions(self, p.z) if len(p.z) else 0.0 for p in picks])
 
 
 def _logistic(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -182,7 +175,7 @@ def overall_f1(conf: np.ndarray, picks: list[TopPick], threshold: float) -> floa
 
 def product_confidence(conf: np.ndarray, share: float, shown: tuple[float, float]) -> np.ndarray:
     """The confidence the product shows for probabilities ``conf`` calibrated at ``share``."""
-    return np.array([shown_confidence(shift(c, share, PRODUCT_SHARE), shown) for c in conf])
+    return np.array([shown_confidence(c, share, PRODUCT_SHARE, shown) for c in conf])
 
 
 def fit_shown(shifted: np.ndarray, picks: list[TopPick]) -> tuple[float, float]:
@@ -231,7 +224,8 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
             "product_answerable_share": PRODUCT_SHARE}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
-                       bias=cal.bias, right_weights=cal.right_weights, right_bias=cal.right_bias, decline_below=threshold, card=card, answerable_share=share, types=types,
+                       bias=cal.bias, right_weights=cal.right_weights, right_bias=cal.right_bias, decline_below=threshold,
+                       card=card, answerable_share=share, types=types,
                        relevant_from=relevance_floor(rows), shown=shown)
 
 
