@@ -79,13 +79,14 @@ UNSEEN_TARGETS: dict[str, float] = {
 # answerable_right and has_ans_f1 fell by two points there (about four of its ~190 answerable
 # questions) and 0.1-0.2 on all questions: the draw, within the seed spread. By the rule above
 # (the lower of the two, rounded down) those two floors go to 20 and 19; quote_holds_answer
-# rises to 90. The target (20% answered right) still holds on all questions.
+# stays at 89 (89.97 on all questions: a floor of 90, set from the rounded figure, failed
+# the full eval). The target (20% answered right) still holds on all questions.
 UNSEEN_FLOORS: dict[str, float] = {
     "precision_at_prior": 63.0,
     "answerable_right": 20.0,
     "passages_hold_answer": 82.0,
     "has_ans_f1": 19.0,
-    "quote_holds_answer": 90.0,
+    "quote_holds_answer": 89.0,
     "overall_f1": 54.0,
 }
 
