@@ -79,8 +79,10 @@ def ask(question: str, history: Any = None) -> Answer:
     if not c.searchable:
         answer = decline(snap, c.q, "the question has no words the articles could match")
     else:
+        t1 = time.perf_counter()
         answer = compose(snap, c)
         answer.timings_ms.update(c.timings_ms)
+        answer.timings_ms["answer"] = round((time.perf_counter() - t1) * 1000, 2)  # model, grounding, quotes
     answer.question = q_text
     answer.resolved_question = c.query if c.query != q_text else None
     answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
