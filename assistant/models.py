@@ -88,9 +88,11 @@ class Answer:
     reason: str | None = None  # why it declined, when it did
     # Calibrated probability (0–1) that the short answer is right, from the learned
     # answer model (assistant/answering): how often answers so scored were right on unseen
-    # prose, at the default NEWSQA_ANSWERABLE_SHARE (0.8; at another share it moves the right
-    # way but is not refitted). For a decline: the best candidate's probability.
+    # prose where NEWSQA_ANSWERABLE_SHARE of the questions are answerable (fitted at 0.3-0.95,
+    # default 0.8). For a decline: the best candidate's probability.
     confidence: float = 0.0
+    # Milliseconds per stage: retrieve (question preparation and hybrid search), features
+    # (sentence scores, candidate spans, answer type), answer (model, grounding, quotes), total.
     timings_ms: dict[str, float] = field(default_factory=dict)
     status: str = ""  # set from ``answered`` when not given
     # not_stated: the question's names that the closest passages never tie to the asked fact

@@ -187,3 +187,21 @@ def test_the_calibration_learns_answerable_and_right_if_answerable_apart():
     probs = cal([T.TopPick(np.array([3.0, 3.0, 0, 0]), 0.0, True), T.TopPick(np.array([-3.0, 3.0, 0, 0]), 0.0, True),
                  T.TopPick(np.zeros(0), 0.0, True)])
     assert probs[0] > 0.8 > 0.2 > probs[1] and probs[2] == 0.0
+
+
+def test_each_share_gets_its_own_map_and_threshold():
+    """Where more of the questions are answerable, the same picks are right more often once
+    weighted to that share: the threshold that keeps PRECISION_TARGET falls, and at each share
+    the confidence shown for the confident picks is the share of them that are right there."""
+    rng = np.random.default_rng(11)
+    calibrated = rng.uniform(0.01, 0.99, 4000)
+    answerable = rng.random(4000) < 0.9 * calibrated  # 45% answerable, more among the confident
+    right = answerable & (rng.random(4000) < np.sqrt(calibrated))
+    picks = [T.TopPick(np.ones(3), float(r), bool(a)) for r, a in zip(right, answerable)]
+    points = [T.operating_point(calibrated, 0.45, picks, s) for s in (0.5, 0.8, 0.95)]
+    assert points[0].decline_below > points[1].decline_below > points[2].decline_below
+    for pt in points:
+        shown = T.product_confidence(calibrated, 0.45, pt.shown, pt.share)
+        top = shown >= pt.decline_below
+        w = T.prior_weights(answerable, pt.share)
+        assert abs(np.average(shown[top], weights=w[top]) - np.average(right[top], weights=w[top])) < 0.05

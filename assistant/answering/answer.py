@@ -47,16 +47,17 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     cands = merge_forms(_grouped(spans, raw))
     top = cands[0]
     share = engine.settings.answerable_share
+    threshold = model.operating(share).decline_below
     confidence = model.confidence(X, raw, int(raw.argmax()), share)
-    if confidence < model.decline_below:
+    if confidence < threshold:
         reason = (f"no passage answers it with enough confidence ({confidence:.0%}, "
-                  f"answering from {model.decline_below:.0%})")
+                  f"answering from {threshold:.0%})")
         if not relevant:
             return decline(engine, q, reason, confidence, top.value)
         return not_stated(engine, q, scored, top, reason, confidence)
     # A rival value must be an answer the model would give too, were it the best.
     confident = [o for o in cands[1:] if o.label == top.label
-                 and model.confidence(X, raw, o.best_index, share) >= model.decline_below] if q.kind in CONFLICT_KINDS else []
+                 and model.confidence(X, raw, o.best_index, share) >= threshold] if q.kind in CONFLICT_KINDS else []
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]

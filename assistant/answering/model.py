@@ -23,6 +23,17 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
 
 
 @dataclass(frozen=True)
+class OperatingPoint:
+    """Where ``share`` of the questions are answerable: the map from the prior-shifted
+    probability to the confidence shown (``AnswerModel.shown``) and the decline threshold on it,
+    both fitted on out-of-fold picks weighted to that share."""
+
+    share: float
+    shown: tuple[float, float]
+    decline_below: float
+
+
+@dataclass(frozen=True)
 class AnswerModel:
     feature: np.ndarray  # per node: feature index (internal nodes)
     threshold: np.ndarray  # go left when x <= threshold
@@ -60,6 +71,10 @@ class AnswerModel:
     # shown at 77% were right 52% of the time on the folds. The map is monotone: it changes
     # the number shown, never which answers are asserted.
     shown: tuple[float, float] = (1.0, 0.0)
+    # The same map and threshold fitted at other shares (``shown`` and ``decline_below`` are
+    # the product's): a reader who sets NEWSQA_ANSWERABLE_SHARE gets a confidence that is
+    # measured there too, interpolated between the shares fitted. Sorted by share.
+    by_share: tuple[OperatingPoint, ...] = ()
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Sigmoid of the summed leaf values: a ranking score, not yet a probability."""
@@ -77,9 +92,30 @@ class AnswerModel:
         are answerable, the odds are shifted by the ratio of the two priors (the standard
         correction for a change of class prior), then mapped to the confidence shown
         (``shown``, fitted at the product's default share: at another share the number
-        moves the right way but is not refitted). None: the regression's own probability."""
+        (``shown``, fitted at that share: ``operating``). None: the regression's own probability."""
         p = regressions(self, z)
-        return p if answerable_share is None else shown_confidence(p, self.answerable_share, answerable_share, self.shown)
+        if answerable_share is None:
+            return p
+        return shown_confidence(p, self.answerable_share, answerable_share, self.operating(answerable_share).shown)
+
+    def operating(self, share: float) -> OperatingPoint:
+        """The shown map and decline threshold where ``share`` of the questions are answerable:
+        linear between the two fitted shares around it, the nearest one's beyond them (the
+        prior shift still follows ``share`` there)."""
+        points = self.by_share or (OperatingPoint(share, self.shown, self.decline_below),)
+        shares = [pt.share for pt in points]
+        if share <= shares[0] or share >= shares[-1]:
+            pt = points[0] if share <= shares[0] else points[-1]
+            return OperatingPoint(share, pt.shown, pt.decline_below)
+        j = next(i for i, s in enumerate(shares) if s >= share)
+        lo, hi = points[j - 1], points[j]
+        w = (share - lo.share) / (hi.share - lo.share)
+
+        def mix(a: float, b: float) -> float:
+            return (1 - w) * a + w * b
+
+        return OperatingPoint(share, (mix(lo.shown[0], hi.shown[0]), mix(lo.shown[1], hi.shown[1])),
+                              mix(lo.decline_below, hi.decline_below))
 
     def typed(self, X: np.ndarray, labels: list[str], type_input: np.ndarray) -> np.ndarray:
         """``X`` with its answer-type columns filled: P(span's label | question) from the
@@ -95,6 +131,7 @@ class AnswerModel:
                                 "bias": self.bias, "right_bias": self.right_bias},
                 "decline_below": self.decline_below, "answerable_share": self.answerable_share,
                 "relevant_from": self.relevant_from, "shown": list(self.shown),
+                "by_share": [[pt.share, *pt.shown, pt.decline_below] for pt in self.by_share],
                 "types": self.types.to_json() if self.types else None, "card": self.card}
 
     @classmethod
@@ -110,7 +147,8 @@ class AnswerModel:
                    float(d["calibration"]["bias"]), np.asarray(d["calibration"]["right_weights"], np.float64),
                    float(d["calibration"]["right_bias"]), float(d["decline_below"]), d.get("card", {}),
                    float(d.get("answerable_share", 0.5)), TypeModel.from_json(d["types"]) if d.get("types") else None,
-                   float(d.get("relevant_from", 0.0)), tuple(d.get("shown", (1.0, 0.0))))
+                   float(d.get("relevant_from", 0.0)), tuple(d.get("shown", (1.0, 0.0))),
+                   tuple(OperatingPoint(s, (a, b), t) for s, a, b, t in d.get("by_share", [])))
 
 
 def shift(p: float, from_share: float, to_share: float) -> float:

@@ -38,6 +38,10 @@ share, at least {c['precision_target']:.0%} of asserted answers are right. Below
 passages are shown as such (`not_stated`); below a best-passage score of {model.relevant_from:.3f}
 (95% of the questions whose closest passages hold the answer score above it) nothing is (`no_match`).
 
+**Other shares.** A reader who sets `NEWSQA_ANSWERABLE_SHARE` gets a map and a threshold fitted
+the same way at that share (linear between the shares fitted, the nearest beyond them):
+{_shares(model)}.
+
 **Data.** SQuAD 2.0, eight Wikipedia articles, 2,805 questions (1,278 answerable, 1,527
 unanswerable) — `evals/data/squad2-open-half.json`, CC BY-SA 4.0 (see `evals/data/README.md`).
 Articles ingested as one corpus; questions asked without their paragraph. Added for the
@@ -75,3 +79,8 @@ question and the passage (kinds of span, proximity of the question's words, retr
 not about topics, but the calibration is only as good as that transfer. Spans come from
 spaCy's small English model; an answer it does not tag as an entity or noun phrase can't be chosen.
 """, encoding="utf-8")
+
+
+def _shares(model) -> str:
+    return "; ".join(f"{pt.share:g}: answers from {pt.decline_below:.3f}" if pt.decline_below <= 1 else
+                     f"{pt.share:g}: never answers" for pt in model.by_share) or "n/a"

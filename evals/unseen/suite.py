@@ -19,7 +19,7 @@ import numpy as np
 from .collect import squad_engine
 from .dataset import N_FOLDS, SquadArticle, SquadQuestion, load
 from .metrics import answers, best, exact, f1, holds_answer, weighted_precision
-from .train import FOLD_DIR, PRODUCT_SHARE
+from .train import FOLD_DIR
 
 
 @dataclass
@@ -63,9 +63,9 @@ class UnseenFigures:
     # Is the confidence shown honest? For each fold model (what a user runs): the absolute gap
     # between the mean confidence shown and the share right, over ten bins of confidence
     # weighted by their questions (expected calibration error, in points), for every question
-    # with a candidate (an asserted answer, or the one behind a decline), at the product's
-    # default prior; then the mean over folds. Pooled, one fold's over-confidence would cancel
-    # another's under-confidence. None at another prior: the shown confidence is fitted at 0.8.
+    # with a candidate (an asserted answer, or the one behind a decline), at the run's share
+    # of answerable questions; then the mean over folds. Pooled, one fold's over-confidence
+    # would cancel another's under-confidence.
     calibration_gap: float | None = None
 
     @classmethod
@@ -95,8 +95,6 @@ class UnseenFigures:
 
 
 def _calibration_gap(outcomes: list[Outcome], share: float) -> float | None:
-    if share != PRODUCT_SHARE:
-        return None
     gaps = [g for k in sorted({o.fold for o in outcomes})
             if (g := expected_calibration_error([o for o in outcomes if o.fold == k], share)) is not None]
     return float(np.mean(gaps)) if gaps else None

@@ -27,7 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
-from assistant.answering.model import DEFAULT_PATH, AnswerModel, flatten_lightgbm, log_odds, regressions, save, shown_confidence, tree_scores
+from assistant.answering.model import (
+    DEFAULT_PATH,
+    AnswerModel,
+    OperatingPoint,
+    flatten_lightgbm,
+    log_odds,
+    regressions,
+    save,
+    shown_confidence,
+    tree_scores,
+)
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
@@ -57,6 +67,9 @@ PASSAGES_KEPT = 0.95
 # The product's default share of answerable questions (not the environment's: an eval run in
 # the same process sets NEWSQA_ANSWERABLE_SHARE, and the operating point must not follow it).
 PRODUCT_SHARE = Settings.__dataclass_fields__["answerable_share"].default
+# Shares of answerable questions the shown map and the threshold are also fitted at, for a
+# reader who sets NEWSQA_ANSWERABLE_SHARE (``AnswerModel.operating`` interpolates between them).
+SHARES = (0.3, 0.5, 0.65, PRODUCT_SHARE, 0.9, 0.95)
 
 
 @dataclass
@@ -173,15 +186,18 @@ def overall_f1(conf: np.ndarray, picks: list[TopPick], threshold: float) -> floa
     return float(np.mean(scores))
 
 
-def product_confidence(conf: np.ndarray, share: float, shown: tuple[float, float]) -> np.ndarray:
-    """The confidence the product shows for probabilities ``conf`` calibrated at ``share``."""
-    return np.array([shown_confidence(c, share, PRODUCT_SHARE, shown) for c in conf])
+def product_confidence(conf: np.ndarray, share: float, shown: tuple[float, float],
+                       to_share: float = PRODUCT_SHARE) -> np.ndarray:
+    """The confidence shown where ``to_share`` of the questions are answerable, for
+    probabilities ``conf`` calibrated at ``share``."""
+    return np.array([shown_confidence(c, share, to_share, shown) for c in conf])
 
 
-def fit_shown(shifted: np.ndarray, picks: list[TopPick]) -> tuple[float, float]:
-    """The logistic map from the prior-shifted probability's log-odds to P(right) at the
-    product's prior (``AnswerModel.shown``), fitted on these out-of-fold picks (real ones,
-    weighted to that prior). Identity when the fit is not increasing: it must stay monotone."""
+def fit_shown(shifted: np.ndarray, picks: list[TopPick], share: float = PRODUCT_SHARE) -> tuple[float, float]:
+    """The logistic map from the prior-shifted probability's log-odds to P(right) where
+    ``share`` of the questions are answerable (``AnswerModel.shown``), fitted on these
+    out-of-fold picks (real ones, weighted to that share). Identity when the fit is not
+    increasing: it must stay monotone."""
     from sklearn.linear_model import LogisticRegression
 
     real = [i for i, p in enumerate(picks) if not p.synthetic and len(p.z)]
@@ -189,15 +205,15 @@ def fit_shown(shifted: np.ndarray, picks: list[TopPick]) -> tuple[float, float]:
         return 1.0, 0.0
     x = np.array([log_odds(v) for v in shifted[real]])[:, None]  # as shown_confidence reads it
     right = np.array([is_right(picks[i].answerable, picks[i].f1) for i in real], int)
-    w = prior_weights(np.array([picks[i].answerable for i in real]), PRODUCT_SHARE)
+    w = prior_weights(np.array([picks[i].answerable for i in real]), share)
     lr = LogisticRegression(C=1e6, max_iter=1000).fit(x, right, sample_weight=w)
     a, b = float(lr.coef_[0][0]), float(lr.intercept_[0])
     return (a, b) if a > 0 else (1.0, 0.0)
 
 
-def choose_threshold(conf: np.ndarray, picks: list[TopPick]) -> float:
-    """The lowest threshold on the confidence shown (``conf``, at the product's share) at which
-    the answers asserted on these picks, weighted to that share, are right at least
+def choose_threshold(conf: np.ndarray, picks: list[TopPick], share: float = PRODUCT_SHARE) -> float:
+    """The lowest threshold on the confidence shown (``conf``, at ``share``) at which the
+    answers asserted on these picks, weighted to that share, are right at least
     PRECISION_TARGET of the time; 1.01 (never answer) when no threshold reaches it."""
     real = [i for i, p in enumerate(picks) if not p.synthetic]
     conf, picks = conf[real], [picks[i] for i in real]
@@ -205,7 +221,7 @@ def choose_threshold(conf: np.ndarray, picks: list[TopPick]) -> float:
     answerable = np.array([p.answerable for p in picks])
     grid = np.unique(conf)
     ok = [t for t in grid if (conf >= t).sum() >= 10
-          and weighted_precision(conf >= t, right, answerable, PRODUCT_SHARE) >= PRECISION_TARGET]
+          and weighted_precision(conf >= t, right, answerable, share) >= PRECISION_TARGET]
     return float(min(ok)) if ok else 1.01
 
 
@@ -219,14 +235,21 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     cal = calibrate(picks)
     conf = cal(picks)
     share = float(np.mean([p.answerable for p in picks]))
-    shown = fit_shown(product_confidence(conf, share, (1.0, 0.0)), picks)
-    threshold = choose_threshold(product_confidence(conf, share, shown), picks)
+    points = tuple(operating_point(conf, share, picks, s) for s in SHARES)
+    shown, threshold = next((pt.shown, pt.decline_below) for pt in points if pt.share == PRODUCT_SHARE)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
             "product_answerable_share": PRODUCT_SHARE}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
                        bias=cal.bias, right_weights=cal.right_weights, right_bias=cal.right_bias, decline_below=threshold,
                        card=card, answerable_share=share, types=types,
-                       relevant_from=relevance_floor(rows), shown=shown)
+                       relevant_from=relevance_floor(rows), shown=shown, by_share=points)
+
+
+def operating_point(conf: np.ndarray, share: float, picks: list[TopPick], to_share: float) -> OperatingPoint:
+    """The shown map and the threshold where ``to_share`` of the questions are answerable,
+    for picks whose probabilities ``conf`` are calibrated at ``share``."""
+    shown = fit_shown(product_confidence(conf, share, (1.0, 0.0), to_share), picks, to_share)
+    return OperatingPoint(to_share, shown, choose_threshold(product_confidence(conf, share, shown, to_share), picks, to_share))
 
 
 def cross_fitted(table: list[QuestionRows], folds: list[int]) -> tuple[Fitted, list[TopPick]]:
