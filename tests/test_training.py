@@ -5,6 +5,7 @@ SQuAD; the span model's learning on it is tested by the unseen-prose eval.)"""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from assistant.answering.features import LABELS, NAMES
 from evals.unseen import spread
 from evals.unseen import train as T
+from evals.unseen.augment import ELSEWHERE, IN_ARTICLE, swap_within
 from evals.unseen.collect import QuestionRows
 from evals.unseen.dataset import SquadQuestion
 
@@ -55,7 +57,7 @@ def _with_swapped(rows: list[QuestionRows], seed: int = 0) -> list[QuestionRows]
             X[:, cov] = rng.random(len(X)) * 0.5
             q = SquadQuestion(t.question.qid + "-swapped", t.question.title, "What?", ())
             out.append(QuestionRows(q, t.fold, t.values, t.labels, X, np.zeros(len(X)), t.type_input, False, 1.0,
-                                    synthetic=True))
+                                    synthetic=ELSEWHERE))
     return out
 
 
@@ -110,7 +112,19 @@ def test_swapped_subject_questions_asserted_are_counted_out_of_fold():
         asserted_answerable = np.mean([c >= h.model.decline_below for c, p in zip(h.product, h.real) if p.answerable])
         # they lost what made them answerable: asserted far less often than the real ones
         assert swapped is not None and 0.0 <= swapped < asserted_answerable / 2
+        assert h.swapped_asserted(IN_ARTICLE) is None  # none of that kind in this table
     assert T.HeldOut(0, held[0].model, held[0].real, held[0].product, held[0].real).swapped_asserted() is None
+
+
+def test_in_article_swaps_are_measured_but_never_fit_the_confidence():
+    base = _with_swapped(_table())
+    near = [replace(t, question=replace(t.question, qid=t.question.qid + "~near"), synthetic=IN_ARTICLE)
+            for t in base if t.synthetic == ELSEWHERE]
+    plain, measured = list(T.fold_models(base)), list(T.fold_models(base + near))
+    for a, b in zip(plain, measured):
+        assert np.array_equal(a.model.weights, b.model.weights) and a.model.decline_below == b.model.decline_below
+        assert a.model.answerable_share == b.model.answerable_share  # the share it was fitted at, not diluted
+        assert b.swapped_asserted(IN_ARTICLE) == b.swapped_asserted(ELSEWHERE)  # the same rows, measured as both
 
 
 def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
@@ -130,6 +144,7 @@ def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
     area = got["summary"]["area"]
     assert 0.0 < area["min"] <= area["mean"] <= area["max"] <= 1.0 and area["runs"] == 2
     assert got["summary"]["swapped_asserted"]["runs"] == 2
+    assert got["summary"]["swapped_in_article_asserted"]["runs"] == 0  # the table has none of that kind
     assert T.PARAMS is params  # the tool leaves the training parameters as it found them
 
 
@@ -205,3 +220,31 @@ def test_each_share_gets_its_own_map_and_threshold():
         top = shown >= pt.decline_below
         w = T.prior_weights(answerable, pt.share)
         assert abs(np.average(shown[top], weights=w[top]) - np.average(right[top], weights=w[top])) < 0.05
+
+
+class _Names:
+    """Stands in for the corpus vocabulary's name finder (``Vocabulary.names`` and
+    ``find_names``, tested with the index): here only the swap is under test."""
+
+    NAMES = [("Kim Jong Un", "PERSON"), ("Vladimir Putin", "PERSON"), ("Putin", "PERSON"), ("Olga Lyubimova", "PERSON"),
+             ("Pyongyang", "GPE")]
+
+    def names(self):
+        return self.NAMES
+
+    def find_names(self, text):
+        found = [(n, lab) for n, lab in self.NAMES if n in text]
+        return [(n, lab) for n, lab in found if not any(n != m and n in m for m, _ in found)]  # longest match
+
+
+def test_in_article_swaps_take_a_name_the_article_has_away_from_the_fact():
+    from evals.unseen.dataset import SquadArticle
+
+    warrant = "The ICC issued a warrant for Vladimir Putin in March 2023."
+    article = SquadArticle("ICC", f"{warrant}\n\nKim Jong Un met Olga Lyubimova in Pyongyang.", 0)
+    q = SquadQuestion("w", "ICC", "When did the ICC issue a warrant for Vladimir Putin?", ("March 2023",), warrant)
+    got = swap_within(_Names(), [article], [q, SquadQuestion("u", "ICC", "Who met Putin?", (), warrant)])
+    assert len(got) == 1 and not got[0].answers and got[0].qid == "w~near"  # never from an unanswerable one
+    # a name of the same kind from the article's other paragraph; never "Putin" for "Vladimir Putin"
+    assert got[0].question in ("When did the ICC issue a warrant for Kim Jong Un?",
+                               "When did the ICC issue a warrant for Olga Lyubimova?")

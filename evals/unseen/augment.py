@@ -6,13 +6,25 @@ swap a word or negate, and rarely ask about a subject the article never mentions
 of news do ("How many troops has China sent to Russia?" of articles about North Korea), and
 a span model trained on SQuAD alone answers them with the figure for another country.
 
-Each synthetic question is an answerable one with one of its names replaced by a name of the
-same kind that its own article never contains: every other one a name from another article
-of the corpus, the rest an invented one that no article contains (two names spliced,
-"Harvard" + "Normans" → "Harmans"), as "China" is for articles about North Korea (seeded,
-so every run draws the same). It is labelled unanswerable and used only to fit the confidence (never the span
-ranker, never the threshold or any reported figure); it belongs to its source question's
-fold, so no fold model sees synthetic questions made from the articles it is scored on.
+Each synthetic question is an answerable one with one of its names replaced by another name
+of the same kind, of one of two kinds (seeded, so every run draws the same):
+
+- ``ELSEWHERE``: a name its own article never contains: every other one a name from another
+  article of the corpus, the rest an invented one that no article contains (two names
+  spliced, "Harvard" + "Normans" → "Harmans"), as "China" is for articles about North Korea.
+- ``IN_ARTICLE``: a name its article does contain, but not in the paragraph the question was
+  written from: the article names the subject, never with this fact ("When did the ICC issue
+  a warrant for Kim Jong Un?" of an article on Putin's warrant that also discusses Kim). Out
+  of fold the fold models assert 3.5% of these against 0.85% of the first kind.
+
+Each is labelled unanswerable (a few in-article ones may not be: the other name's paragraph
+could answer too) and belongs to its source question's fold, so no fold model sees synthetic
+questions made from the articles it is scored on. Never the span ranker, the threshold or a
+figure on real questions: the first kind fits the confidence; the second is measured only
+(``HeldOut.swapped_asserted``). Fitting the confidence on it too was tried (2026-11-30,
+five seeds, out of fold): in-article swaps asserted 3.5% → 2.3%, the others 0.85% → 0.50%, but
+every figure on real questions fell (area 0.287 → 0.285, precision at 20% answered right 64.7%
+→ 63.3%, answered right at the operating point 21.6% → 20.9%), and so did the seed suite.
 """
 from __future__ import annotations
 
@@ -22,14 +34,51 @@ from .dataset import SquadArticle, SquadQuestion
 
 SWAP_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"})
 SEED = 13
+ELSEWHERE = "elsewhere"
+IN_ARTICLE = "in_article"
+KINDS = (ELSEWHERE, IN_ARTICLE)
+FITS_CALIBRATION = (ELSEWHERE,)  # the kinds the confidence is fitted on; the rest are measured only
 
 
-def swap_subjects(vocab, articles: list[SquadArticle], questions: list[SquadQuestion]) -> list[SquadQuestion]:
-    text_of = {a.title: a.text for a in articles}
+def synthetic_questions(vocab, articles: list[SquadArticle], questions: list[SquadQuestion]) -> dict[str, list[SquadQuestion]]:
+    """Both kinds of swapped-subject question, by kind."""
+    return {ELSEWHERE: swap_subjects(vocab, articles, questions), IN_ARTICLE: swap_within(vocab, articles, questions)}
+
+
+def _pool(vocab) -> dict[str, list[str]]:
     pool: dict[str, list[str]] = {}
     for name, label in vocab.names():
         if label in SWAP_LABELS and len(name) > 3 and name[:1].isupper():
             pool.setdefault(label, []).append(name)
+    return pool
+
+
+def swap_within(vocab, articles: list[SquadArticle], questions: list[SquadQuestion]) -> list[SquadQuestion]:
+    """``IN_ARTICLE`` swaps: a name of the question's paragraph replaced by one of the same kind
+    that its article has elsewhere (not the same name shortened or lengthened)."""
+    text_of = {a.title: a.text for a in articles}
+    pool = _pool(vocab)
+    rng = random.Random(SEED + 4)
+    out = []
+    for q in questions:
+        if not q.answerable or not q.context:
+            continue
+        named = [(s, lab) for s, lab in vocab.find_names(q.question) if lab in SWAP_LABELS and s in q.context]
+        if not named:
+            continue
+        surface, label = rng.choice(named)
+        low = surface.lower()
+        others = [n for n in pool.get(label, []) if n in text_of[q.title] and n not in q.context
+                  and n.lower() not in q.question.lower() and low not in n.lower() and n.lower() not in low]
+        if others:
+            out.append(SquadQuestion(f"{q.qid}~near", q.title, q.question.replace(surface, rng.choice(others), 1), ()))
+    return out
+
+
+def swap_subjects(vocab, articles: list[SquadArticle], questions: list[SquadQuestion]) -> list[SquadQuestion]:
+    """``ELSEWHERE`` swaps."""
+    text_of = {a.title: a.text for a in articles}
+    pool = _pool(vocab)
     rng = random.Random(SEED)
     corpus = "\n".join(text_of.values())
     out = []

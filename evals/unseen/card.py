@@ -11,7 +11,8 @@ def write_card(result: dict) -> None:
     model = load(DEFAULT_PATH)
     c = model.card
     rows = "\n".join(f"| {k} | {', '.join(v['articles'])} | {v['precision_at_product_prior']} | {v['answerable_right']} | "
-                     f"{v['has_ans_f1']} | {v['no_ans_declined']} | {v.get('swapped_asserted', 'n/a')} | {v['overall_f1']} |"
+                     f"{v['has_ans_f1']} | {v['no_ans_declined']} | {v.get('swapped_asserted', 'n/a')} | "
+                     f"{v.get('swapped_in_article_asserted', 'n/a')} | {v['overall_f1']} |"
                      for k, v in sorted(result["folds"].items()))
     CARD.write_text(f"""# Answer model card
 
@@ -45,9 +46,10 @@ the same way at that share (linear between the shares fitted, the nearest beyond
 **Data.** SQuAD 2.0, eight Wikipedia articles, 2,805 questions (1,278 answerable, 1,527
 unanswerable) — `evals/data/squad2-open-half.json`, CC BY-SA 4.0 (see `evals/data/README.md`).
 Articles ingested as one corpus; questions asked without their paragraph. Added for the
-calibration only: answerable questions with one name swapped for a corpus name their article
-never contains, labelled unanswerable (`evals/unseen/augment.py`: questions about a subject the
-articles never tie to the fact, which SQuAD's own unanswerables rarely are).
+calibration only: answerable questions with one name swapped for another of its kind, one that
+their article never contains or one it contains outside the question's paragraph, labelled
+unanswerable (`evals/unseen/augment.py`: questions about a subject the articles never tie to
+the fact, which SQuAD's own unanswerables rarely are).
 
 **Folds.** Four folds of two articles each, by article, never by question. Each fold model
 (`evals/unseen/models/foldK.json`) is trained on the other three folds, with its calibration
@@ -58,13 +60,15 @@ eight articles and calibrated on the fold models' out-of-fold predictions.
 spans as `ask()` produces them; the eval suite re-measures these through `ask()` itself):
 
 | fold | held-out articles | precision asserted % (product's prior) | answerable right % | HasAns F1 \
-| unanswerable declined % | swapped-subject asserted % | overall F1 |
-|---|---|---|---|---|---|---|---|
+| unanswerable declined % | swapped-subject asserted %: name not in the article | in the article, not with the fact \
+| overall F1 |
+|---|---|---|---|---|---|---|---|---|
 {rows}
 
 Swapped-subject asserted: of the held-out answerable questions with one name swapped for a
 name their article never ties to the fact (the product's worst kind of wrong answer: "How
-many troops has China sent to Russia?"), the share the fold model would assert.
+many troops has China sent to Russia?"), the share the fold model would assert; for a name
+the article never contains, and for one it contains away from the fact.
 
 **Training.** LightGBM {c['params']['objective']} on the answerable questions (relevance graded
 by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']};

@@ -28,7 +28,7 @@ class QuestionRows:
     type_input: np.ndarray  # the question as the answer-type model reads it
     passages_hold: bool  # the closest passages (as a decline shows them) hold a gold answer
     best_score: float  # relevance of the best passage
-    synthetic: bool = False  # made by ``augment``: fits the confidence only, never scored
+    synthetic: str = ""  # the ``augment`` kind that made it ("": a real question): fits the confidence only, never scored
 
     @property
     def gold_label(self) -> str | None:
@@ -67,7 +67,7 @@ def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
 
 
 def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progress: bool = True,
-            synthetic: bool = False) -> list[QuestionRows]:
+            synthetic: str = "") -> list[QuestionRows]:
     from tqdm import tqdm
 
     from assistant.answering.pipeline import candidates_for

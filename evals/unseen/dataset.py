@@ -20,6 +20,7 @@ class SquadQuestion:
     title: str  # the article's title
     question: str
     answers: tuple[str, ...]  # gold answer texts (empty: unanswerable)
+    context: str = ""  # the paragraph it was written from (never given to ``ask()``; ``augment`` reads it)
 
     @property
     def answerable(self) -> bool:
@@ -48,7 +49,7 @@ def load(path: Path = DATA, n_folds: int = N_FOLDS) -> tuple[list[SquadArticle],
         for p in a["paragraphs"]:
             for qa in p["qas"]:
                 golds = tuple(dict.fromkeys(x["text"] for x in qa["answers"])) if not qa.get("is_impossible") else ()
-                questions.append(SquadQuestion(qa["id"], title, qa["question"], golds))
+                questions.append(SquadQuestion(qa["id"], title, qa["question"], golds, p["context"]))
     return articles, questions
 
 

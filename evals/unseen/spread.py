@@ -5,7 +5,7 @@ the eval asks the same questions through ``ask()`` and reads about 0.005 of area
 
 A change to the features or the training is worth keeping when it moves the mean over
 seeds by more than their spread; one run can't tell. Beside the curve: the share of the
-swapped-subject questions (``augment``) the fold models would assert, the product's worst
+swapped-subject questions of each kind (``augment``) the fold models would assert, the product's worst
 kind of wrong answer, which a better area can hide. On the table of 2026-11-29 the seed
 alone moved the area from 0.279 to 0.293 (`evals/results/seed_spread.json`).
 
@@ -25,6 +25,7 @@ from assistant.answering.features import NAMES
 
 from ..risk import Point, curve
 from . import train as T
+from .augment import ELSEWHERE, IN_ARTICLE, KINDS
 from .metrics import is_right
 
 SHIPPED_SEED = T.PARAMS["seed"]
@@ -39,18 +40,24 @@ def one_seed(table, seed: int) -> dict:
         held = list(T.fold_models(table))
         points = [Point(float(c), is_right(p.answerable, p.f1), p.answerable, bool(c >= h.model.decline_below))
                   for h in held for c, p in zip(h.product, h.real)]
-        swapped = [(h.swapped_asserted(), sum(p.synthetic for p in h.picks)) for h in held]
+        swapped = {kind: [(h.swapped_asserted(kind), sum(p.synthetic == kind for p in h.picks)) for h in held]
+                   for kind in KINDS}
     finally:
         T.PARAMS = shipped
     c = curve(points, T.PRODUCT_SHARE)
     at_20 = c.precision_at(0.2)
     # None: no fold model asserts anything at its threshold / the curve never reaches 20%
     op = c.operating or (None, None)
-    n = sum(k for v, k in swapped if v is not None)
     return {"seed": seed, "area": round(c.area, 4), "operating_coverage": _round(op[0]),
             "operating_precision": _round(op[1]), "precision_at_20": _round(at_20),
             # swapped-subject questions asserted, over all folds (the product's worst wrong answer)
-            "swapped_asserted": _round(sum(v * k for v, k in swapped if v is not None) / n) if n else None}
+            "swapped_asserted": _pooled(swapped[ELSEWHERE]), "swapped_in_article_asserted": _pooled(swapped[IN_ARTICLE])}
+
+
+def _pooled(per_fold: list[tuple[float | None, int]]) -> float | None:
+    """Shares asserted per fold, pooled over the folds' questions."""
+    n = sum(k for v, k in per_fold if v is not None)
+    return _round(sum(v * k for v, k in per_fold if v is not None) / n) if n else None
 
 
 def _round(x) -> float | None:
@@ -79,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(one_seed(saved["table"], seed))
         print(runs[-1], flush=True)
     summary = {k: _summary([r[k] for r in runs])
-               for k in ("area", "operating_coverage", "operating_precision", "precision_at_20", "swapped_asserted")}
+               for k in ("area", "operating_coverage", "operating_precision", "precision_at_20", "swapped_asserted",
+                         "swapped_in_article_asserted")}
     args.out.write_text(json.dumps({"data": "SQuAD 2.0 folds by article, out-of-fold picks of the training table, "
                                             "at the product's prior",
                                     "shipped_seed": SHIPPED_SEED,

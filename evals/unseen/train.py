@@ -41,7 +41,7 @@ from assistant.answering.model import (
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
-from .augment import swap_subjects
+from .augment import ELSEWHERE, FITS_CALIBRATION, IN_ARTICLE, synthetic_questions
 from .collect import QuestionRows, collect, squad_engine
 from .dataset import N_FOLDS, load
 from .metrics import CORRECT_F1, is_right, prior_weights, weighted_precision
@@ -102,7 +102,7 @@ class TopPick:
     z: np.ndarray  # answer_features of the top span (empty: no candidate at all)
     f1: float
     answerable: bool
-    synthetic: bool = False  # fits the calibration only
+    synthetic: str = ""  # its ``augment`` kind ("": real): fits the calibration only
 
 
 def fit_type_model(rows: list[QuestionRows]) -> TypeModel:
@@ -232,9 +232,10 @@ def relevance_floor(rows: list[QuestionRows]) -> float:
 
 
 def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, rows: list[QuestionRows]) -> AnswerModel:
+    picks = [p for p in picks if p.synthetic in ("", *FITS_CALIBRATION)]  # the rest are measured only
     cal = calibrate(picks)
     conf = cal(picks)
-    share = float(np.mean([p.answerable for p in picks]))
+    share = float(np.mean([p.answerable for p in picks]))  # the share the calibration was fitted at
     points = tuple(operating_point(conf, share, picks, s) for s in SHARES)
     shown, threshold = next((pt.shown, pt.decline_below) for pt in points if pt.share == PRODUCT_SHARE)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
@@ -277,11 +278,11 @@ class HeldOut:
     product: np.ndarray  # the product's confidence of each real (not synthetic) pick
     real: list[TopPick]
 
-    def swapped_asserted(self) -> float | None:
-        """Share of the held-out swapped-subject questions (``augment``: a name their article
-        never ties to the fact) that the model would assert: the product's worst kind of
-        wrong answer, measured out of fold. None: no such question in the fold."""
-        swapped = [p for p in self.picks if p.synthetic]
+    def swapped_asserted(self, kind: str = ELSEWHERE) -> float | None:
+        """Share of the held-out swapped-subject questions of ``kind`` (``augment``: a name the
+        article never ties to the fact) that the model would assert: the product's worst kind
+        of wrong answer, measured out of fold. None: no such question in the fold."""
+        swapped = [p for p in self.picks if p.synthetic == kind]
         if not swapped:
             return None
         return float((_shown(self.model, swapped) >= self.model.decline_below).mean())
@@ -320,9 +321,10 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
         h.model.card.update({"held_out_articles": titles,
                              "trained_on_articles": sorted(a.title for a in articles if a.fold != k)})
         save(h.model, FOLD_DIR / f"fold{k}.json")
-        outer_picks += h.picks  # synthetic ones too: the shipped model's calibration fits on them
+        outer_picks += h.picks  # synthetic ones too: the shipped model's calibration fits on FITS_CALIBRATION's
         figures[f"fold{k}"] = {"articles": titles, **_figures(h.product, h.real, h.model.decline_below, PRODUCT_SHARE),
-                               "swapped_asserted": _pct(h.swapped_asserted())}
+                               "swapped_asserted": _pct(h.swapped_asserted()),
+                               "swapped_in_article_asserted": _pct(h.swapped_asserted(IN_ARTICLE))}
         log(f"fold {k} ({', '.join(titles)}): {figures[f'fold{k}']}  [{time.perf_counter() - t0:.0f} s]")
         t0 = time.perf_counter()
     final = fit(typed(table, list(range(N_FOLDS))))
@@ -371,10 +373,11 @@ def cli(argv: list[str] | None = None) -> int:
             with squad_engine(articles, args.data_dir or Path(tmp)) as eng:
                 t0 = time.perf_counter()
                 table = collect(eng, questions, fold_of)
-                swapped = swap_subjects(eng.vocab, articles, questions)
-                table += collect(eng, swapped, fold_of, synthetic=True)
+                made = synthetic_questions(eng.vocab, articles, questions)
+                for kind, swapped in made.items():
+                    table += collect(eng, swapped, fold_of, synthetic=kind)
                 print(f"{sum(len(t.X) for t in table):,} candidate spans for {len(table):,} questions "
-                      f"({len(swapped):,} synthetic) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+                      f"({sum(map(len, made.values())):,} synthetic) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         if args.table:
             import pickle
 
