@@ -92,7 +92,8 @@ class Answer:
     # default 0.8). For a decline: the best candidate's probability.
     confidence: float = 0.0
     # Milliseconds per stage: retrieve (question preparation and hybrid search), features
-    # (sentence scores, candidate spans, answer type), answer (model, grounding, quotes), total.
+    # (sentence scores, candidate spans, answer type), answer (model, grounding, quotes), total
+    # (only total for a question with no word the articles could match).
     timings_ms: dict[str, float] = field(default_factory=dict)
     status: str = ""  # set from ``answered`` when not given
     # not_stated: the question's names that the closest passages never tie to the asked fact

@@ -248,3 +248,8 @@ def test_in_article_swaps_take_a_name_the_article_has_away_from_the_fact():
     # a name of the same kind from the article's other paragraph; never "Putin" for "Vladimir Putin"
     assert got[0].question in ("When did the ICC issue a warrant for Kim Jong Un?",
                                "When did the ICC issue a warrant for Olga Lyubimova?")
+    # the same person named otherwise elsewhere in the article is no other subject
+    short = "The ICC issued a warrant for Putin in March 2023."
+    article = SquadArticle("ICC", f"{short}\n\nVladimir Putin denied it.", 0)
+    assert swap_within(_Names(), [article], [SquadQuestion("p", "ICC", "When was Putin's warrant issued?", ("March 2023",),
+                                                           short)]) == []

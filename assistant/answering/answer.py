@@ -51,7 +51,9 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     confidence = model.confidence(X, raw, int(raw.argmax()), share)
     if confidence < threshold:
         reason = (f"no passage answers it with enough confidence ({confidence:.0%}, "
-                  f"answering from {threshold:.0%})")
+                  f"answering from {threshold:.0%})" if threshold <= 1 else
+                  f"the answer model asserts nothing where only {share:.0%} of the questions are answerable "
+                  "(NEWSQA_ANSWERABLE_SHARE): no threshold kept its answers right often enough")
         if not relevant:
             return decline(engine, q, reason, confidence, top.value)
         return not_stated(engine, q, scored, top, reason, confidence)

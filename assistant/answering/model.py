@@ -57,7 +57,9 @@ class AnswerModel:
     bias: float
     right_weights: np.ndarray
     right_bias: float
-    decline_below: float  # answer only when the confidence shown (``confidence`` at the product's share) reaches this
+    # Answer only when the confidence shown at the product's share reaches this (at another
+    # share: ``operating(share).decline_below``). Above 1: never answer.
+    decline_below: float
     card: dict = field(default_factory=dict)
     answerable_share: float = 0.5  # share of answerable questions in the training data
     types: TypeModel | None = None  # the expected answer type, an input of the span features
@@ -91,7 +93,6 @@ class AnswerModel:
         The training data were written half unanswerable on purpose; where most questions
         are answerable, the odds are shifted by the ratio of the two priors (the standard
         correction for a change of class prior), then mapped to the confidence shown
-        (``shown``, fitted at the product's default share: at another share the number
         (``shown``, fitted at that share: ``operating``). None: the regression's own probability."""
         p = regressions(self, z)
         if answerable_share is None:
@@ -114,8 +115,11 @@ class AnswerModel:
         def mix(a: float, b: float) -> float:
             return (1 - w) * a + w * b
 
-        return OperatingPoint(share, (mix(lo.shown[0], hi.shown[0]), mix(lo.shown[1], hi.shown[1])),
-                              mix(lo.decline_below, hi.decline_below))
+        # Where a neighbour never answers (no threshold kept the precision target there), nothing
+        # between them was measured to: never answer either (precision first).
+        never = max(lo.decline_below, hi.decline_below)
+        threshold = never if never > 1 else mix(lo.decline_below, hi.decline_below)
+        return OperatingPoint(share, (mix(lo.shown[0], hi.shown[0]), mix(lo.shown[1], hi.shown[1])), threshold)
 
     def typed(self, X: np.ndarray, labels: list[str], type_input: np.ndarray) -> np.ndarray:
         """``X`` with its answer-type columns filled: P(span's label | question) from the
@@ -148,7 +152,7 @@ class AnswerModel:
                    float(d["calibration"]["right_bias"]), float(d["decline_below"]), d.get("card", {}),
                    float(d.get("answerable_share", 0.5)), TypeModel.from_json(d["types"]) if d.get("types") else None,
                    float(d.get("relevant_from", 0.0)), tuple(d.get("shown", (1.0, 0.0))),
-                   tuple(OperatingPoint(s, (a, b), t) for s, a, b, t in d.get("by_share", [])))
+                   tuple(OperatingPoint(s, (a, b), t) for s, a, b, t in sorted(d.get("by_share", []))))
 
 
 def shift(p: float, from_share: float, to_share: float) -> float:

@@ -14,21 +14,26 @@ of the same kind, of one of two kinds (seeded, so every run draws the same):
   spliced, "Harvard" + "Normans" → "Harmans"), as "China" is for articles about North Korea.
 - ``IN_ARTICLE``: a name its article does contain, but not in the paragraph the question was
   written from: the article names the subject, never with this fact ("When did the ICC issue
-  a warrant for Kim Jong Un?" of an article on Putin's warrant that also discusses Kim). Out
-  of fold the fold models assert 3.5% of these against 0.85% of the first kind.
+  a warrant for Kim Jong Un?" of an article on Putin's warrant that also discusses Kim), and
+  not another form of the same name. Out of fold the fold models assert 4.3% of these
+  against 0.85% of the first kind (five seeds, `evals/results/seed_spread.json`).
 
 Each is labelled unanswerable (a few in-article ones may not be: the other name's paragraph
 could answer too) and belongs to its source question's fold, so no fold model sees synthetic
 questions made from the articles it is scored on. Never the span ranker, the threshold or a
 figure on real questions: the first kind fits the confidence; the second is measured only
 (``HeldOut.swapped_asserted``). Fitting the confidence on it too was tried (2026-11-30,
-five seeds, out of fold): in-article swaps asserted 3.5% → 2.3%, the others 0.85% → 0.50%, but
+five seeds, out of fold, with a first version that also swapped in other forms of the same
+name): in-article swaps asserted 3.5% → 2.3%, the others 0.85% → 0.50%, but
 every figure on real questions fell (area 0.287 → 0.285, precision at 20% answered right 64.7%
 → 63.3%, answered right at the operating point 21.6% → 20.9%), and so did the seed suite.
 """
 from __future__ import annotations
 
 import random
+import re
+
+from assistant.answering.grounding import acronyms
 
 from .dataset import SquadArticle, SquadQuestion
 
@@ -63,16 +68,34 @@ def swap_within(vocab, articles: list[SquadArticle], questions: list[SquadQuesti
     for q in questions:
         if not q.answerable or not q.context:
             continue
-        named = [(s, lab) for s, lab in vocab.find_names(q.question) if lab in SWAP_LABELS and s in q.context]
+        named = [(s, lab) for s, lab in vocab.find_names(q.question) if lab in SWAP_LABELS and _has(q.context, s)]
         if not named:
             continue
         surface, label = rng.choice(named)
-        low = surface.lower()
-        others = [n for n in pool.get(label, []) if n in text_of[q.title] and n not in q.context
-                  and n.lower() not in q.question.lower() and low not in n.lower() and n.lower() not in low]
-        if others:
-            out.append(SquadQuestion(f"{q.qid}~near", q.title, q.question.replace(surface, rng.choice(others), 1), ()))
+        others = [n for n in pool.get(label, []) if _has(text_of[q.title], n) and not _has(q.context, n)
+                  and not _has(q.question, n) and not _same_entity(surface, n)]
+        m = _word(surface).search(q.question)
+        if others and m:
+            swapped = q.question[:m.start()] + rng.choice(others) + q.question[m.end():]
+            out.append(SquadQuestion(f"{q.qid}~near", q.title, swapped, ()))
     return out
+
+
+def _word(name: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+
+
+def _has(text: str, name: str) -> bool:
+    """``name`` as whole words ("Norman" is not in "Normandy")."""
+    return _word(name).search(text) is not None
+
+
+def _same_entity(a: str, b: str) -> bool:
+    """Two surface forms that may name one thing: a shared capitalised word of four letters or
+    more ("President Putin", "Vladimir Putin"; "Kim Jong-un", "Kim Jong Un"), or one the other's
+    initials ("CJEU", "Court of Justice of the European Union")."""
+    words = [{w.lower() for w in re.findall(r"[A-Z][\w'’]{3,}", x)} for x in (a, b)]
+    return bool(words[0] & words[1]) or a.lower() in acronyms(b) or b.lower() in acronyms(a)
 
 
 def swap_subjects(vocab, articles: list[SquadArticle], questions: list[SquadQuestion]) -> list[SquadQuestion]:

@@ -46,10 +46,11 @@ the same way at that share (linear between the shares fitted, the nearest beyond
 **Data.** SQuAD 2.0, eight Wikipedia articles, 2,805 questions (1,278 answerable, 1,527
 unanswerable) — `evals/data/squad2-open-half.json`, CC BY-SA 4.0 (see `evals/data/README.md`).
 Articles ingested as one corpus; questions asked without their paragraph. Added for the
-calibration only: answerable questions with one name swapped for another of its kind, one that
-their article never contains or one it contains outside the question's paragraph, labelled
-unanswerable (`evals/unseen/augment.py`: questions about a subject the articles never tie to
-the fact, which SQuAD's own unanswerables rarely are).
+calibration only: answerable questions with one name swapped for another of its kind that
+their article never contains, labelled unanswerable (`evals/unseen/augment.py`: questions about
+a subject the articles never tie to the fact, which SQuAD's own unanswerables rarely are).
+Measured only, never fitted: the same with a name the article contains outside the question's
+paragraph.
 
 **Folds.** Four folds of two articles each, by article, never by question. Each fold model
 (`evals/unseen/models/foldK.json`) is trained on the other three folds, with its calibration

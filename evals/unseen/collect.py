@@ -89,3 +89,19 @@ def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progre
         out.append(QuestionRows(sq, fold_of[sq.title], [sp.value for sp in c.spans], [sp.label for sp in c.spans], c.X,
                                 scores, c.type_input, held, c.best_score, synthetic))
     return out
+
+
+def read_table(path: Path) -> list[QuestionRows]:
+    """A candidate table pickled by ``assistant train --table``; ValueError (with what to do)
+    when it was collected by other code: other features, or before the swap kinds."""
+    import pickle
+
+    from assistant.answering.features import NAMES
+
+    saved = pickle.loads(Path(path).read_bytes())
+    if saved.get("features") != NAMES:
+        raise ValueError(f"{path} was collected with other features than this code computes: delete it to collect anew")
+    table = saved["table"]
+    if any(isinstance(t.synthetic, bool) for t in table):
+        raise ValueError(f"{path} was collected before the kinds of swapped-subject question: delete it to collect anew")
+    return table

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import statistics
 from pathlib import Path
-
-from assistant.answering.features import NAMES
 
 from ..risk import Point, curve
 from . import train as T
 from .augment import ELSEWHERE, IN_ARTICLE, KINDS
+from .collect import read_table
 from .metrics import is_right
 
 SHIPPED_SEED = T.PARAMS["seed"]
@@ -78,12 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9, 10, 11])
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
-    saved = pickle.loads(args.table.read_bytes())
-    if saved.get("features") != NAMES:
-        p.error(f"{args.table} was collected with other features than this code computes")
+    try:
+        table = read_table(args.table)
+    except ValueError as exc:
+        p.error(str(exc))
     runs = []
     for seed in args.seeds:
-        runs.append(one_seed(saved["table"], seed))
+        runs.append(one_seed(table, seed))
         print(runs[-1], flush=True)
     summary = {k: _summary([r[k] for r in runs])
                for k in ("area", "operating_coverage", "operating_precision", "precision_at_20", "swapped_asserted",

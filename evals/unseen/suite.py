@@ -194,13 +194,13 @@ def run_unseen(per_fold: int | None = None, baseline: bool = True, progress: boo
     fold_of = {a.title: a.fold for a in articles}
     questions = sample(all_questions, per_fold, fold_of)
     outcomes: list[Outcome] = []
-    thresholds = {k: load_model(FOLD_DIR / f"fold{k}.json").decline_below for k in range(N_FOLDS)}
     # The product's prior (NEWSQA_ANSWERABLE_SHARE, for readers' questions), as a user
     # meets it: the model's operating point is chosen for it. Precision is reported both as
     # the questions come (half unanswerable) and weighted to that share.
     from assistant.settings import Settings
 
     share = Settings.from_env().answerable_share
+    thresholds = {k: load_model(FOLD_DIR / f"fold{k}.json").operating(share).decline_below for k in range(N_FOLDS)}
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
         with squad_engine(articles, data_dir or Path(tmp)):
             for k in range(N_FOLDS):

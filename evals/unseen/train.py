@@ -42,7 +42,7 @@ from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
 from .augment import ELSEWHERE, FITS_CALIBRATION, IN_ARTICLE, synthetic_questions
-from .collect import QuestionRows, collect, squad_engine
+from .collect import QuestionRows, collect, read_table, squad_engine
 from .dataset import N_FOLDS, load
 from .metrics import CORRECT_F1, is_right, prior_weights, weighted_precision
 
@@ -69,7 +69,7 @@ PASSAGES_KEPT = 0.95
 PRODUCT_SHARE = Settings.__dataclass_fields__["answerable_share"].default
 # Shares of answerable questions the shown map and the threshold are also fitted at, for a
 # reader who sets NEWSQA_ANSWERABLE_SHARE (``AnswerModel.operating`` interpolates between them).
-SHARES = (0.3, 0.5, 0.65, PRODUCT_SHARE, 0.9, 0.95)
+SHARES = tuple(sorted({0.3, 0.5, 0.65, PRODUCT_SHARE, 0.9, 0.95}))
 
 
 @dataclass
@@ -362,12 +362,10 @@ def cli(argv: list[str] | None = None) -> int:
     articles, questions = load()
     fold_of = {a.title: a.fold for a in articles}
     if args.table and args.table.exists():
-        import pickle
-
-        saved = pickle.loads(args.table.read_bytes())
-        if saved.get("features") != NAMES:
-            p.error(f"{args.table} was collected with other features than this code computes: delete it to collect anew")
-        table = saved["table"]
+        try:
+            table = read_table(args.table)
+        except ValueError as exc:
+            p.error(str(exc))
     else:
         with tempfile.TemporaryDirectory() as tmp:
             with squad_engine(articles, args.data_dir or Path(tmp)) as eng:
