@@ -40,7 +40,8 @@ passages are shown as such (`not_stated`); below a best-passage score of {model.
 (95% of the questions whose closest passages hold the answer score above it) nothing is (`no_match`).
 
 **Other shares.** A reader who sets `NEWSQA_ANSWERABLE_SHARE` gets a map and a threshold fitted
-the same way at that share (linear between the shares fitted, the nearest beyond them):
+the same way at that share (linear between the shares fitted, the nearest beyond them; next
+to a share where it never answers, it never answers):
 {_shares(model)}.
 
 **Data.** SQuAD 2.0, eight Wikipedia articles, 2,805 questions (1,278 answerable, 1,527
