@@ -20,6 +20,8 @@ import json
 import statistics
 from pathlib import Path
 
+import numpy as np
+
 from ..risk import Point, curve
 from . import train as T
 from .augment import ELSEWHERE, IN_ARTICLE, KINDS
@@ -38,8 +40,7 @@ def one_seed(table, seed: int) -> dict:
         held = list(T.fold_models(table))
         points = [Point(float(c), is_right(p.answerable, p.f1), p.answerable, bool(c >= h.model.decline_below))
                   for h in held for c, p in zip(h.product, h.real)]
-        swapped = {kind: [(h.swapped_asserted(kind), sum(p.synthetic == kind for p in h.picks)) for h in held]
-                   for kind in KINDS}
+        swapped = {kind: np.concatenate([h.swapped(kind) for h in held]) for kind in KINDS}
     finally:
         T.PARAMS = shipped
     c = curve(points, T.PRODUCT_SHARE)
@@ -49,13 +50,11 @@ def one_seed(table, seed: int) -> dict:
     return {"seed": seed, "area": round(c.area, 4), "operating_coverage": _round(op[0]),
             "operating_precision": _round(op[1]), "precision_at_20": _round(at_20),
             # swapped-subject questions asserted, over all folds (the product's worst wrong answer)
-            "swapped_asserted": _pooled(swapped[ELSEWHERE]), "swapped_in_article_asserted": _pooled(swapped[IN_ARTICLE])}
+            "swapped_asserted": _share(swapped[ELSEWHERE]), "swapped_in_article_asserted": _share(swapped[IN_ARTICLE])}
 
 
-def _pooled(per_fold: list[tuple[float | None, int]]) -> float | None:
-    """Shares asserted per fold, pooled over the folds' questions."""
-    n = sum(k for v, k in per_fold if v is not None)
-    return _round(sum(v * k for v, k in per_fold if v is not None) / n) if n else None
+def _share(asserted: np.ndarray) -> float | None:
+    return _round(asserted.mean()) if len(asserted) else None
 
 
 def _round(x) -> float | None:

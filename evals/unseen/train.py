@@ -282,10 +282,13 @@ class HeldOut:
         """Share of the held-out swapped-subject questions of ``kind`` (``augment``: a name the
         article never ties to the fact) that the model would assert: the product's worst kind
         of wrong answer, measured out of fold. None: no such question in the fold."""
-        swapped = [p for p in self.picks if p.synthetic == kind]
-        if not swapped:
-            return None
-        return float((_shown(self.model, swapped) >= self.model.decline_below).mean())
+        asserted = self.swapped(kind)
+        return float(asserted.mean()) if len(asserted) else None
+
+    def swapped(self, kind: str) -> np.ndarray:
+        """For each held-out swapped-subject question of ``kind``: would the model assert it?"""
+        picks = [p for p in self.picks if p.synthetic == kind]
+        return _shown(self.model, picks) >= self.model.decline_below
 
 
 def _shown(model: AnswerModel, picks: list[TopPick]) -> np.ndarray:
