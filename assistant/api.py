@@ -67,7 +67,7 @@ def _check(question: Any, settings: Settings) -> str:
 def ask(question: str, history: Any = None) -> Answer:
     """Answer ``question`` from the articles, with verbatim, cited quotes, or decline."""
     from .answering.answer import compose, decline
-    from .answering.pipeline import candidates_for
+    from .answering.pipeline import candidates_for, elapsed_ms
 
     t0 = time.perf_counter()
     q_text = _check(question, Settings.from_env() if _engine is None else _engine.settings)
@@ -82,10 +82,10 @@ def ask(question: str, history: Any = None) -> Answer:
         t1 = time.perf_counter()
         answer = compose(snap, c)
         answer.timings_ms.update(c.timings_ms)
-        answer.timings_ms["answer"] = round((time.perf_counter() - t1) * 1000, 2)  # model, grounding, quotes
+        answer.timings_ms["answer"] = elapsed_ms(t1)  # model, grounding, quotes
     answer.question = q_text
     answer.resolved_question = c.query if c.query != q_text else None
-    answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
+    answer.timings_ms["total"] = elapsed_ms(t0)
     return answer
 
 

@@ -54,16 +54,17 @@ def candidates_for(eng, text: str, history=None) -> Candidates:
         return c
     hits = eng.retriever.retrieve(query, q.vector, lexical_extra=expansion)
     t1 = time.perf_counter()
-    c.timings_ms["retrieve"] = _ms(t0, t1)
+    c.timings_ms["retrieve"] = elapsed_ms(t0, t1)
     c.scored = score_hits(eng, q, hits)
     c.spans = gather(q, c.scored) if c.scored else []
     if c.spans:
         # Only now: embedding the focus noun is wasted on a question with nothing to rank.
         c.type_input = question_vector(eng.embed, q, DIMENSIONS)
         c.X = featurize(eng, q, c.scored, c.spans)
-    c.timings_ms["features"] = _ms(t1, time.perf_counter())  # sentence scores, spans, answer type, features
+    c.timings_ms["features"] = elapsed_ms(t1)  # sentence scores, spans, answer type, features
     return c
 
 
-def _ms(start: float, end: float) -> float:
-    return round((end - start) * 1000, 2)
+def elapsed_ms(start: float, end: float | None = None) -> float:
+    """Milliseconds from ``start`` to ``end`` (now), as ``timings_ms`` reports them."""
+    return round(((time.perf_counter() if end is None else end) - start) * 1000, 2)
