@@ -99,6 +99,17 @@ def test_every_stage_of_an_answer_is_timed(seeded_env):
     assert all(v >= 0 for v in t.values()) and t["retrieve"] + t["features"] + t["answer"] <= t["total"] + 0.03
 
 
+def _with_thresholds(folder, threshold_at):
+    """The shipped model written to ``folder`` with ``threshold_at(share)`` as its decline
+    threshold at each share fitted (and at the product's)."""
+    d = json.loads(DEFAULT_PATH.read_text())
+    d["decline_below"] = threshold_at(d["card"]["product_answerable_share"])
+    d["by_share"] = [[s, a, b, threshold_at(s)] for s, a, b, _ in d["by_share"]]
+    path = folder / "model.json"
+    path.write_text(json.dumps(d))
+    return path
+
+
 @pytest.fixture
 def readers_who_expect_answers(seeded_env, monkeypatch, tmp_path):
     """The seeded index, answered by the shipped model with a lower bar (asserting from 20%
@@ -106,11 +117,7 @@ def readers_who_expect_answers(seeded_env, monkeypatch, tmp_path):
     is how an answer is quoted, not whether it clears the threshold."""
     from assistant import api
 
-    d = json.loads(DEFAULT_PATH.read_text())
-    d["decline_below"] = 0.2
-    d["by_share"] = [[s, a, b, 0.2] for s, a, b, _ in d["by_share"]]
-    (tmp_path / "lower-bar.json").write_text(json.dumps(d))
-    monkeypatch.setenv("NEWSQA_ANSWER_MODEL", str(tmp_path / "lower-bar.json"))
+    monkeypatch.setenv("NEWSQA_ANSWER_MODEL", str(_with_thresholds(tmp_path, lambda share: 0.2)))
     api.reset()
     yield
     monkeypatch.delenv("NEWSQA_ANSWER_MODEL")
@@ -122,11 +129,7 @@ def test_the_threshold_follows_the_answerable_share(seeded_env, monkeypatch, tmp
     of the questions are answerable: ask() reads the threshold of the share it is set to."""
     from assistant import api
 
-    d = json.loads(DEFAULT_PATH.read_text())
-    d["decline_below"] = 0.2
-    d["by_share"] = [[s, a, b, 0.99 if s == 0.95 else 0.2] for s, a, b, _ in d["by_share"]]
-    (tmp_path / "model.json").write_text(json.dumps(d))
-    monkeypatch.setenv("NEWSQA_ANSWER_MODEL", str(tmp_path / "model.json"))
+    monkeypatch.setenv("NEWSQA_ANSWER_MODEL", str(_with_thresholds(tmp_path, lambda share: 0.99 if share == 0.95 else 0.2)))
     question = "How many soldiers has Russia lost in the Kursk operation?"
     try:
         api.reset()
