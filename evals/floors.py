@@ -38,15 +38,10 @@ TARGETS: dict[str, float] = {
 # folds, moved from 0.735 to 0.753, and five seed answers right at 68-75% fell below it:
 # answerable answered right 0.478, accuracy 0.562. Those two floors follow that move (the
 # threshold is the folds', never tuned on these cases); the precision and refusal floors rise.
-# 2026-11-30 (second session): the ranker's span and sentence features held to the direction
-# their meaning allows (features.DIRECTIONS). Precision 0.865, answerable answered right 0.500
-# (45 of 90: less one case, 0.489), refusal recall 0.864 (19 of 22: one unanswerable case now
-# answered at 51%; it was 20 of 22), accuracy 0.571. answerable_right rises; refusal recall
-# stays at its floor, under its target again.
 FLOORS: dict[str, float] = {
     "accuracy": 0.55,
     "asserted_precision": 0.84,
-    "answerable_right": 0.48,
+    "answerable_right": 0.46,
     "citation_recall": 0.92,
     "verbatim_rate": 1.00,
     "refusal_recall": 0.86,
@@ -86,18 +81,11 @@ UNSEEN_TARGETS: dict[str, float] = {
 # (the lower of the two, rounded down) those two floors go to 20 and 19; quote_holds_answer
 # stays at 89 (89.97 on all questions: a floor of 90, set from the rounded figure, failed
 # the full eval). The target (20% answered right) still holds on all questions.
-# Monotone constraints on the ranker (2026-11-30, second session; features.DIRECTIONS): over
-# five seeds out of fold (seed_spread.json) area 0.287 -> 0.295, precision at 20% answered
-# right 64.7 -> 66.7, operating point 62.9% at 21.6% -> 63.7% at 21.9%. The shipped seed's
-# draw is the lowest of the five on area (0.284), and the old one was the best at the
-# operating point (64.8%): all questions 63.2, 22.1, 82.9, 21.4, 89.5, 56.0; CI's subset 62.7,
-# 22.5, 83.8, 22.0, 93.4, 54.5. By the rule (the lower of the two, rounded down) the precision
-# floor goes to 62 (the target, 60, holds), answerable_right and has_ans_f1 rise to 22 and 21.
 UNSEEN_FLOORS: dict[str, float] = {
-    "precision_at_prior": 62.0,
-    "answerable_right": 22.0,
+    "precision_at_prior": 63.0,
+    "answerable_right": 20.0,
     "passages_hold_answer": 82.0,
-    "has_ans_f1": 21.0,
+    "has_ans_f1": 19.0,
     "quote_holds_answer": 89.0,
     "overall_f1": 54.0,
 }
@@ -111,12 +99,8 @@ UNSEEN_FLOORS: dict[str, float] = {
 # prior shift alone overstated it. After: 5.6 (4.3, 6.3, 7.6, 4.4); no answer changed. CI's
 # subset reads 11.3: 100 questions per fold spread over ten bins are mostly sampling noise, so
 # the ceiling (its figure, rounded up) only catches a return to the old overstatement.
-# With the ranker's monotone constraints (2026-11-30, second session) the gap out of fold rose
-# from 5.5 to 6.6 points (mean of five seeds; 4.9-6.1 against 6.0-7.1), mostly on candidates
-# below the threshold (declined), not on asserted answers; all questions 7.1, CI's subset 13.4.
-# The ceiling follows the subset, rounded up: it still catches the old 22 points.
 UNSEEN_CEILINGS: dict[str, float] = {
-    "calibration_gap": 14.0,
+    "calibration_gap": 12.0,
 }
 
 
