@@ -10,8 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answering import model as answer_model
-from assistant.answering.features import DIRECTIONS, LABELS, NAMES
+from assistant.answering.features import LABELS, NAMES
 from evals.unseen import spread
 from evals.unseen import train as T
 from evals.unseen.augment import ELSEWHERE, IN_ARTICLE, swap_within
@@ -254,23 +253,3 @@ def test_in_article_swaps_take_a_name_the_article_has_away_from_the_fact():
     article = SquadArticle("ICC", f"{short}\n\nVladimir Putin denied it.", 0)
     assert swap_within(_Names(), [article], [SquadQuestion("p", "ICC", "When was Putin's warrant issued?", ("March 2023",),
                                                            short)]) == []
-
-
-def test_the_shipped_ranker_moves_each_feature_only_the_way_its_meaning_allows():
-    """A question word the passage lacks, a worse retrieval rank, a question name far from the
-    sentence can never raise a span's score; a better coverage or answer type never lowers it
-    (``features.DIRECTIONS``: monotone constraints the trainer passes to LightGBM)."""
-    model = answer_model.load()
-    rng = np.random.default_rng(0)
-    X = rng.random((400, len(NAMES))) * rng.choice([1.0, 5.0, 100.0], size=(400, len(NAMES)))
-    base = model.raw(X)
-    constrained = [i for i, d in enumerate(DIRECTIONS) if d]
-    assert len(constrained) >= 20
-    moved = 0
-    for i in constrained:
-        up = X.copy()
-        up[:, i] += rng.random(len(X)) * 3
-        change = DIRECTIONS[i] * (model.raw(up) - base)
-        assert change.min() >= -1e-12, NAMES[i]
-        moved += bool(change.max() > 1e-9)
-    assert moved >= len(constrained) // 2  # the constrained features are used, not dropped

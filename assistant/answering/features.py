@@ -64,22 +64,6 @@ NAMES = [
 ]
 TYPE_COLUMNS = [NAMES.index("type_prob"), NAMES.index("type_is_top")]
 
-# Which way each span and sentence feature may push the ranker, from what it means (a prior,
-# never fitted): more of the question in the sentence or near the span can only help; a
-# worse rank, a repeat of the question, a question word or name the passage lacks can only
-# hurt. 1,278 answerable questions on encyclopaedia prose leave room for splits that hold
-# there and reverse on news; constrained, the fold models ranked better (README, "Monotone").
-# Question features are the same for every span of a question and stay free, as do
-# features whose worth depends on the question (labels, length, position).
-RAISES = frozenset({"s_score", "s_score_rel", "s_cosine", "s_coverage", "s_predicate", "s_names_ok", "s_bm25_rel",
-                    "label_wanted", "type_prob", "type_is_top", "type_label_similarity", "head_similarity",
-                    "proximity", "near_hits", "left_hits", "right_hits", "rule_score", "support_sentences",
-                    "governor_asked"})
-LOWERS = frozenset({"s_rank", "s_fused_rank", "repeats_question", "nearest", "rule_rank", "missing_share",
-                    "max_missing_idf", "g_name_max", "g_name_mean", "g_number_max", "g_content_mean", "g_absent_idf",
-                    "g_far_idf"})
-DIRECTIONS = [1 if n in RAISES else -1 if n in LOWERS else 0 for n in NAMES]
-
 
 @lru_cache(maxsize=1 << 16)
 def _stems(text: str) -> frozenset[str]:

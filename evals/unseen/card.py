@@ -1,7 +1,6 @@
 """The model card: what the shipped answer model was trained on and how it scores."""
 from __future__ import annotations
 
-from assistant.answering.features import DIRECTIONS
 from assistant.answering.model import DEFAULT_PATH, load
 
 CARD = DEFAULT_PATH.parent / "MODEL_CARD.md"
@@ -75,9 +74,6 @@ the article never contains, and for one it contains away from the fact.
 
 **Training.** LightGBM {c['params']['objective']} on the answerable questions (relevance graded
 by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']};
-{sum(1 for d in DIRECTIONS if d)} span and sentence features held to the direction their meaning allows (monotone constraints,
-`features.DIRECTIONS`: a question word or name the passage lacks, or a worse retrieval rank,
-can only lower a span's score; more of the question near it can only raise it);
 answer-type model fitted per fold too, its probabilities for the ranker's training rows
 cross-fitted (never from a model that saw that row's fold); logistic-regression calibrations
 (scikit-learn) on out-of-fold picks; the threshold above on those picks. Trained {c['trained']}.

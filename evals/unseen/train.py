@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answering.features import DIRECTIONS, LABELS, NAMES, answer_features, fill_types
+from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
 from assistant.answering.model import (
     DEFAULT_PATH,
     AnswerModel,
@@ -53,9 +53,7 @@ FOLD_DIR = Path(__file__).resolve().parent / "models"
 PARAMS = {"objective": "lambdarank", "lambdarank_truncation_level": 5, "learning_rate": 0.08, "num_leaves": 15,
           "min_data_in_leaf": 40,
           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
-          "verbose": -1, "num_threads": 2, "seed": 7, "deterministic": True,
-          # each feature's direction (features.DIRECTIONS); "advanced" keeps more of the splits
-          "monotone_constraints_method": "advanced"}
+          "verbose": -1, "num_threads": 2, "seed": 7, "deterministic": True}
 ROUNDS = 150
 GRADES = 3  # relevance 0-3 from a span's F1
 # The operating point: the model answers when its confidence reaches the lowest threshold at
@@ -92,7 +90,7 @@ def fit(table: list[QuestionRows]) -> Fitted:
     X = np.vstack([t.X for t in rows])
     relevance = np.concatenate([np.round(GRADES * t.f1) for t in rows]).astype(int)
     data = lgb.Dataset(X, relevance, group=[len(t.X) for t in rows], feature_name=NAMES, free_raw_data=True)
-    booster = lgb.train({**PARAMS, "monotone_constraints": DIRECTIONS}, data, num_boost_round=ROUNDS)
+    booster = lgb.train(PARAMS, data, num_boost_round=ROUNDS)
     trees, depth = flatten_lightgbm(booster.dump_model())
     return Fitted(trees, depth)
 
