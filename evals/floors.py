@@ -38,13 +38,18 @@ TARGETS: dict[str, float] = {
 # folds, moved from 0.735 to 0.753, and five seed answers right at 68-75% fell below it:
 # answerable answered right 0.478, accuracy 0.562. Those two floors follow that move (the
 # threshold is the folds', never tuned on these cases); the precision and refusal floors rise.
+# 2026-11-30 (third session): the confidence's lead over the runner-up is taken over the best
+# *other* answer, not another report of the same one (news repeats a fact across articles; the
+# old lead read that as a rival). Nothing else changed. Seeds: precision 0.902 (46 of 51),
+# answerable answered right 0.511, refusal recall 0.955, accuracy 0.598, citation recall 0.933.
+# The floors rise to those less one case.
 FLOORS: dict[str, float] = {
-    "accuracy": 0.55,
-    "asserted_precision": 0.84,
-    "answerable_right": 0.46,
+    "accuracy": 0.58,
+    "asserted_precision": 0.88,
+    "answerable_right": 0.50,
     "citation_recall": 0.92,
     "verbatim_rate": 1.00,
-    "refusal_recall": 0.86,
+    "refusal_recall": 0.90,
     "not_stated_quoted": 1.00,
 }
 
@@ -81,6 +86,10 @@ UNSEEN_TARGETS: dict[str, float] = {
 # (the lower of the two, rounded down) those two floors go to 20 and 19; quote_holds_answer
 # stays at 89 (89.97 on all questions: a floor of 90, set from the rounded figure, failed
 # the full eval). The target (20% answered right) still holds on all questions.
+# The lead over the best other answer (2026-11-30, third session; five seeds out of fold: area
+# 0.287 -> 0.289, up on every seed; operating point 62.9% at 21.6% -> 63.0% at 21.6%): all
+# questions 64.1, 20.4, 82.9, 19.4, 89.3, 55.9; CI's subset 68.2, 20.4, 83.8, 19.3, 90.2, 54.7.
+# Every floor holds; none moves.
 UNSEEN_FLOORS: dict[str, float] = {
     "precision_at_prior": 63.0,
     "answerable_right": 20.0,

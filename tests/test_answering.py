@@ -204,6 +204,28 @@ def test_an_answer_is_shown_in_a_form_that_keeps_its_figures():
     assert [c.value for c in kept] == ["May 21, 2025"] and len(kept[0].support) == 2
 
 
+def test_a_fact_repeated_by_several_reports_is_not_its_own_rival():
+    from assistant.answering.extract import same_answer_mask
+    from assistant.answering.features import answer_features
+    from assistant.answering.spans import span_key
+
+    spans = [("over 11,000 troops", "CARDINAL"), ("11,000", "CARDINAL"), ("3,000", "CARDINAL"),
+             ("Sergei Shoigu", "PERSON"), ("Shoigu", "PERSON"), ("Shoigu", "ORG")]
+    keys, labels = [span_key(v, lab) for v, lab in spans], [lab for _, lab in spans]
+    assert same_answer_mask(keys, labels, 0).tolist() == [True, True, False, False, False, False]
+    # a shorter form of a name is the same answer; the same word read as another kind is not
+    assert same_answer_mask(keys, labels, 3).tolist() == [False, False, False, True, True, False]
+    raw = np.array([0.8, 0.7, 0.2, 0.1, 0.1, 0.1])
+    X = np.zeros((len(raw), len(NAMES)), np.float32)
+
+    def logit(p):
+        return np.log(p / (1 - p))
+
+    # the lead over the runner-up is over the best other answer, not another report of this one
+    assert answer_features(X, raw, 0, same_answer_mask(keys, labels, 0))[1] == pytest.approx(logit(0.8) - logit(0.2))
+    assert answer_features(X, raw, 0)[1] == pytest.approx(logit(0.8) - logit(0.7))
+
+
 def test_an_abbreviation_in_the_question_is_grounded_in_the_spelled_out_name():
     from assistant.answering.grounding import _words, acronyms
 

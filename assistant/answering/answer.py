@@ -16,7 +16,7 @@ from ..questions.question import Question
 from . import render
 from .conflicts import comparable
 from .dedupe import same_event, same_sentence, same_story
-from .extract import MONTH, WEEKDAY, Candidate, compatible, merge_forms
+from .extract import MONTH, WEEKDAY, Candidate, compatible, merge_forms, same_answer_mask
 from .grounding import anchors_of, far_names
 from .model import load as load_model
 from .pipeline import CLOSEST, Candidates
@@ -48,7 +48,8 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     top = cands[0]
     share = engine.settings.answerable_share
     threshold = model.operating(share).decline_below
-    confidence = model.confidence(X, raw, int(raw.argmax()), share)
+    keys, labels = [sp.key for sp in spans], [sp.label for sp in spans]
+    confidence = model.confidence(X, raw, int(raw.argmax()), share, same_answer_mask(keys, labels, int(raw.argmax())))
     if confidence < threshold:
         reason = (f"no passage answers it with enough confidence ({confidence:.0%}, "
                   f"answering from {threshold:.0%})" if threshold <= 1 else
@@ -58,8 +59,8 @@ def compose(engine: Engine, c: Candidates) -> Answer:
             return decline(engine, q, reason, confidence, top.value)
         return not_stated(engine, q, scored, top, reason, confidence)
     # A rival value must be an answer the model would give too, were it the best.
-    confident = [o for o in cands[1:] if o.label == top.label
-                 and model.confidence(X, raw, o.best_index, share) >= threshold] if q.kind in CONFLICT_KINDS else []
+    confident = [o for o in cands[1:] if o.label == top.label and model.confidence(
+        X, raw, o.best_index, share, same_answer_mask(keys, labels, o.best_index)) >= threshold] if q.kind in CONFLICT_KINDS else []
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from ..questions.question import Question
 from ..text import TOKEN, content_stems, digits, stem
 from .scoring import Scored
@@ -247,7 +249,7 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
     Unlike ``_merge_names`` it never reorders: scores are the answer model's."""
     kept: list[Candidate] = []
     for c in cands:  # best first
-        host = next((k for k in kept if (_same_answer(k, c) or _same_answer(c, k)) and _nested_figures(k, c)), None)
+        host = next((k for k in kept if same_answer(k, c)), None)
         if host is None:
             kept.append(c)
             continue
@@ -256,6 +258,17 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
         host.support += c.support
         host.mention_scores += c.mention_scores
     return kept
+
+
+def same_answer(a: Candidate, b: Candidate) -> bool:
+    """One answer, whichever form each gives it in: the same value, or a shorter form of it."""
+    return a.key == b.key or ((_same_answer(a, b) or _same_answer(b, a)) and _nested_figures(a, b))
+
+
+def same_answer_mask(keys: list[str], labels: list[str], i: int) -> np.ndarray:
+    """Which spans (their keys and labels) give the same answer as span ``i``, itself included."""
+    top = Candidate("", keys[i], labels[i])
+    return np.array([same_answer(top, Candidate("", k, lab)) for k, lab in zip(keys, labels)], bool)
 
 
 def _nested_figures(a: Candidate, b: Candidate) -> bool:

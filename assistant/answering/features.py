@@ -216,8 +216,14 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def answer_features(X: np.ndarray, raw: np.ndarray, i: int) -> np.ndarray:
-    """Features of span ``i`` as *the* answer (``raw``: the span model's probabilities)."""
-    others = np.delete(raw, i)
+def answer_features(X: np.ndarray, raw: np.ndarray, i: int, same: np.ndarray | None = None) -> np.ndarray:
+    """Features of span ``i`` as *the* answer (``raw``: the span model's probabilities).
+
+    ``same``: which spans give that answer too (``extract.same_answer_mask``). The lead is
+    over the best *other* answer: a fact that several reports repeat is no rival to itself
+    (news repeats a fact across articles four times as often as SQuAD's encyclopaedia does)."""
+    keep = np.ones(len(raw), bool) if same is None else ~same
+    keep[i] = False
+    others = raw[keep]
     second = float(others.max()) if len(others) else 0.0
     return np.asarray([_logit(raw[i]), _logit(raw[i]) - _logit(second), *X[i, _ANSWER_COLUMNS]], np.float64)

@@ -82,9 +82,11 @@ class AnswerModel:
         """Sigmoid of the summed leaf values: a ranking score, not yet a probability."""
         return tree_scores(self, X)
 
-    def confidence(self, X: np.ndarray, raw: np.ndarray, i: int, answerable_share: float | None = None) -> float:
-        """Calibrated probability that span ``i`` answers the question (``probability``)."""
-        return self.probability(answer_features(X, raw, i), answerable_share)
+    def confidence(self, X: np.ndarray, raw: np.ndarray, i: int, answerable_share: float | None = None,
+                   same: np.ndarray | None = None) -> float:
+        """Calibrated probability that span ``i`` answers the question (``probability``);
+        ``same``: the spans giving the same answer (``answer_features``)."""
+        return self.probability(answer_features(X, raw, i, same), answerable_share)
 
     def probability(self, z: np.ndarray, answerable_share: float | None = None) -> float:
         """The confidence for a best span's ``answer_features`` ``z``.

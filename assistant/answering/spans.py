@@ -45,6 +45,11 @@ class Span:
     governor: str = ""
 
 
+def span_key(value: str, label: str) -> str:
+    """The value normalised, for grouping the same answer across sentences."""
+    return "clause:" + re.sub(r"\W+", " ", value.lower()).strip() if label == "CLAUSE" else key_of(value, label)
+
+
 def gather(q: Question, scored: list[Scored]) -> list[Span]:
     out: list[Span] = []
     seen: set[tuple[str, int, int]] = set()
@@ -59,11 +64,11 @@ def gather(q: Question, scored: list[Scored]) -> list[Span]:
             stems = content_stems(value)
             if not stems or all(st in q.excluded for st in stems):
                 continue
-            out.append(Span(value, key_of(value, label), label, s, rank, a, b, rest[0] if rest else ""))
+            out.append(Span(value, span_key(value, label), label, s, rank, a, b, rest[0] if rest else ""))
         if rank < CLAUSE_SENTENCES:
             clause = clause_answer(q, s)
             at = text.find(clause.removesuffix(" …")[:40])
             if clause and at >= 0:
-                out.append(Span(clause, "clause:" + re.sub(r"\W+", " ", clause.lower()).strip(), "CLAUSE", s, rank,
+                out.append(Span(clause, span_key(clause, "CLAUSE"), "CLAUSE", s, rank,
                                 at, at + len(clause.removesuffix(" …"))))
     return out

@@ -18,7 +18,7 @@ def write_card(result: dict) -> None:
 
 **What it does.** Ranks candidate answer spans (entities, noun phrases, clauses from the
 best retrieved sentences) with gradient-boosted trees, then two logistic regressions read the
-best span (its score, its lead over the runner-up, how well the passage covers the question,
+best span (its score, its lead over the best other answer, how well the passage covers the question,
 how close to it the article ties the question's names, numbers and words): one for whether the
 question is answerable at all, one for whether the span is right if it is (F1 ≥
 {c['correct_f1']} against the gold answer). Their product is the calibrated probability that

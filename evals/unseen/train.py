@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answering.extract import same_answer_mask
 from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
 from assistant.answering.model import (
     DEFAULT_PATH,
@@ -38,6 +39,7 @@ from assistant.answering.model import (
     shown_confidence,
     tree_scores,
 )
+from assistant.answering.spans import span_key
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
@@ -138,7 +140,8 @@ def top_picks(model: Fitted, table: list[QuestionRows]) -> list[TopPick]:
             continue
         p = model.raw(t.X)
         i = int(np.argmax(p))
-        out.append(TopPick(answer_features(t.X, p, i), float(t.f1[i]), t.question.answerable, t.synthetic))
+        same = same_answer_mask([span_key(v, lab) for v, lab in zip(t.values, t.labels)], t.labels, i)
+        out.append(TopPick(answer_features(t.X, p, i, same), float(t.f1[i]), t.question.answerable, t.synthetic))
     return out
 
 
