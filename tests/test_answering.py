@@ -205,25 +205,36 @@ def test_an_answer_is_shown_in_a_form_that_keeps_its_figures():
 
 
 def test_a_fact_repeated_by_several_reports_is_not_its_own_rival():
-    from assistant.answering.extract import same_answer_mask
+    from assistant.answering.extract import answers
     from assistant.answering.features import answer_features
     from assistant.answering.spans import span_key
 
     spans = [("over 11,000 troops", "CARDINAL"), ("11,000", "CARDINAL"), ("3,000", "CARDINAL"),
-             ("Sergei Shoigu", "PERSON"), ("Shoigu", "PERSON"), ("Shoigu", "ORG")]
-    keys, labels = [span_key(v, lab) for v, lab in spans], [lab for _, lab in spans]
-    assert same_answer_mask(keys, labels, 0).tolist() == [True, True, False, False, False, False]
-    # a shorter form of a name is the same answer; the same word read as another kind is not
-    assert same_answer_mask(keys, labels, 3).tolist() == [False, False, False, True, True, False]
-    raw = np.array([0.8, 0.7, 0.2, 0.1, 0.1, 0.1])
+             ("Sergei Shoigu", "PERSON"), ("Shoigu", "PERSON")]
+    values, labels = [v for v, _ in spans], [lab for _, lab in spans]
+    raw = np.array([0.8, 0.7, 0.2, 0.1, 0.05])
+    found = answers(values, [span_key(v, lab) for v, lab in spans], labels, raw)
+    # one answer per value, best first; a shorter form of a name is the same answer
+    assert [sorted(c.indices) for c in found] == [[0, 1], [2], [3, 4]]
     X = np.zeros((len(raw), len(NAMES)), np.float32)
 
     def logit(p):
         return np.log(p / (1 - p))
 
     # the lead over the runner-up is over the best other answer, not another report of this one
-    assert answer_features(X, raw, 0, same_answer_mask(keys, labels, 0))[1] == pytest.approx(logit(0.8) - logit(0.2))
-    assert answer_features(X, raw, 0)[1] == pytest.approx(logit(0.8) - logit(0.7))
+    top = found[0]
+    assert answer_features(X, raw, top.best_index, top.mask(len(raw)))[1] == pytest.approx(logit(0.8) - logit(0.2))
+    assert answer_features(X, raw, top.best_index)[1] == pytest.approx(logit(0.8) - logit(0.7))
+
+
+def test_a_vague_answer_does_not_hide_two_specific_ones_that_disagree():
+    from assistant.answering.extract import answers
+
+    # "June" is a form of both "June 19" and "June 20"; they stay two answers, and the lead of
+    # the first is over the second: the confidence sees that the reports disagree on the day.
+    values = ["June", "June 19", "June 20"]
+    found = answers(values, [v.lower() for v in values], ["DATE"] * 3, np.array([0.9, 0.8, 0.7]))
+    assert [(c.value, sorted(c.indices)) for c in found] == [("June 19", [0, 1]), ("June 20", [2])]
 
 
 def test_an_abbreviation_in_the_question_is_grounded_in_the_spelled_out_name():

@@ -9,19 +9,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..models import NO_MATCH, NOT_STATED, Answer, Citation
 from ..questions.question import Question
 from . import render
 from .conflicts import comparable
 from .dedupe import same_event, same_sentence, same_story
-from .extract import MONTH, WEEKDAY, Candidate, compatible, merge_forms, same_answer_mask
+from .extract import MONTH, WEEKDAY, Candidate, answers, compatible
 from .grounding import anchors_of, far_names
 from .model import load as load_model
 from .pipeline import CLOSEST, Candidates
 from .scoring import Scored, question_names
-from .spans import Span
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -44,12 +41,12 @@ def compose(engine: Engine, c: Candidates) -> Answer:
         return not_stated(engine, q, scored, None, reason) if relevant else decline(engine, q, reason)
     X = model.typed(c.X, [sp.label for sp in spans], c.type_input)
     raw = model.raw(X)
-    cands = merge_forms(_grouped(spans, raw))
-    top = cands[0]
+    cands = answers([sp.value for sp in spans], [sp.key for sp in spans], [sp.label for sp in spans], raw,
+                    [(sp.sentence, sp.start, sp.end) for sp in spans])
+    top = cands[0]  # holds the best span: merging never reorders
     share = engine.settings.answerable_share
     threshold = model.operating(share).decline_below
-    keys, labels = [sp.key for sp in spans], [sp.label for sp in spans]
-    confidence = model.confidence(X, raw, int(raw.argmax()), share, same_answer_mask(keys, labels, int(raw.argmax())))
+    confidence = model.confidence(X, raw, top.best_index, share, top.mask(len(spans)))
     if confidence < threshold:
         reason = (f"no passage answers it with enough confidence ({confidence:.0%}, "
                   f"answering from {threshold:.0%})" if threshold <= 1 else
@@ -59,8 +56,8 @@ def compose(engine: Engine, c: Candidates) -> Answer:
             return decline(engine, q, reason, confidence, top.value)
         return not_stated(engine, q, scored, top, reason, confidence)
     # A rival value must be an answer the model would give too, were it the best.
-    confident = [o for o in cands[1:] if o.label == top.label and model.confidence(
-        X, raw, o.best_index, share, same_answer_mask(keys, labels, o.best_index)) >= threshold] if q.kind in CONFLICT_KINDS else []
+    confident = [o for o in cands[1:] if o.label == top.label
+                 and model.confidence(X, raw, o.best_index, share, o.mask(len(spans))) >= threshold] if q.kind in CONFLICT_KINDS else []
     rival = _rival(engine, q, top, confident)
     if rival:
         sides = [top, rival]
@@ -76,20 +73,6 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     cites = _citations(engine, support[: engine.settings.max_quotes], scored)
     return Answer(q.text, True, top.value, render.answer_text(top.value, cites, confidence=confidence), cites,
                   confidence=confidence)
-
-
-def _grouped(spans: list[Span], probs: np.ndarray) -> list[Candidate]:
-    """Spans of the same value (across sentences and articles) are one candidate, scored
-    by its most probable mention; best first."""
-    found: dict[str, Candidate] = {}
-    for i in sorted(range(len(spans)), key=lambda i: -probs[i]):
-        sp, p = spans[i], probs[i]
-        c = found.get(sp.key)
-        if c is None:
-            c = found[sp.key] = Candidate(sp.value, sp.key, sp.label, float(p), best_index=i)
-        c.support.append((sp.sentence, sp.start, sp.end))
-        c.mention_scores.append(float(p))
-    return list(found.values())
 
 
 def _mention(c: Candidate, s: Scored) -> float:

@@ -38,10 +38,17 @@ class Candidate:
     support: list[tuple[Scored, int, int]] = field(default_factory=list)  # (sentence, start, end)
     mention_scores: list[float] = field(default_factory=list)  # the model's probability of each support mention
     best_index: int = -1  # the most probable mention among the answer model's spans
+    indices: list[int] = field(default_factory=list)  # every one of those spans that gives this answer
 
     @property
     def doc_ids(self) -> list[str]:
         return list(dict.fromkeys(s.row.doc_id for s, _, _ in self.support))
+
+    def mask(self, n: int) -> np.ndarray:
+        """Which of the answer model's ``n`` spans give this answer."""
+        out = np.zeros(n, bool)
+        out[self.indices] = True
+        return out
 
 
 def _clean(value: str) -> str:
@@ -257,6 +264,7 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
             host.value, host.key = c.value, c.key
         host.support += c.support
         host.mention_scores += c.mention_scores
+        host.indices += c.indices
     return kept
 
 
@@ -265,10 +273,23 @@ def same_answer(a: Candidate, b: Candidate) -> bool:
     return a.key == b.key or ((_same_answer(a, b) or _same_answer(b, a)) and _nested_figures(a, b))
 
 
-def same_answer_mask(keys: list[str], labels: list[str], i: int) -> np.ndarray:
-    """Which spans (their keys and labels) give the same answer as span ``i``, itself included."""
-    top = Candidate("", keys[i], labels[i])
-    return np.array([same_answer(top, Candidate("", k, lab)) for k, lab in zip(keys, labels)], bool)
+def answers(values: list[str], keys: list[str], labels: list[str], probs: np.ndarray,
+            support: list[tuple[Scored, int, int]] | None = None) -> list[Candidate]:
+    """The answers the model's spans give, best first: spans of one value (across sentences
+    and articles) are one candidate, scored by its most probable mention, and the forms of
+    one answer are merged (``merge_forms``). ``support``: each span's (sentence, start, end).
+    Training and ``compose`` both group spans here, so a fact's other reports are never
+    read as its rivals in one and as rivals in the other."""
+    found: dict[str, Candidate] = {}
+    for i in sorted(range(len(values)), key=lambda i: -probs[i]):
+        c = found.get(keys[i])
+        if c is None:
+            c = found[keys[i]] = Candidate(values[i], keys[i], labels[i], float(probs[i]), best_index=i)
+        if support is not None:
+            c.support.append(support[i])
+        c.mention_scores.append(float(probs[i]))
+        c.indices.append(i)
+    return merge_forms(list(found.values()))
 
 
 def _nested_figures(a: Candidate, b: Candidate) -> bool:

@@ -219,7 +219,7 @@ def _logit(p: float) -> float:
 def answer_features(X: np.ndarray, raw: np.ndarray, i: int, same: np.ndarray | None = None) -> np.ndarray:
     """Features of span ``i`` as *the* answer (``raw``: the span model's probabilities).
 
-    ``same``: which spans give that answer too (``extract.same_answer_mask``). The lead is
+    ``same``: which spans give that answer too (``Candidate.mask`` of ``extract.answers``). The lead is
     over the best *other* answer: a fact that several reports repeat is no rival to itself
     (news repeats a fact across articles four times as often as SQuAD's encyclopaedia does)."""
     keep = np.ones(len(raw), bool) if same is None else ~same

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answering.extract import same_answer_mask
+from assistant.answering.extract import answers
 from assistant.answering.features import LABELS, NAMES, answer_features, fill_types
 from assistant.answering.model import (
     DEFAULT_PATH,
@@ -139,9 +139,9 @@ def top_picks(model: Fitted, table: list[QuestionRows]) -> list[TopPick]:
             out.append(TopPick(np.zeros(0), 0.0, t.question.answerable, t.synthetic))
             continue
         p = model.raw(t.X)
-        i = int(np.argmax(p))
-        same = same_answer_mask([span_key(v, lab) for v, lab in zip(t.values, t.labels)], t.labels, i)
-        out.append(TopPick(answer_features(t.X, p, i, same), float(t.f1[i]), t.question.answerable, t.synthetic))
+        top = answers(t.values, [span_key(v, lab) for v, lab in zip(t.values, t.labels)], t.labels, p)[0]
+        i = top.best_index
+        out.append(TopPick(answer_features(t.X, p, i, top.mask(len(p))), float(t.f1[i]), t.question.answerable, t.synthetic))
     return out
 
 
