@@ -7,8 +7,8 @@ import pytest
 
 from assistant import ask
 from assistant.answering.conflicts import comparable
-from assistant.answering.extract import Candidate, merge_forms
-from assistant.answering.features import NAMES
+from assistant.answering.extract import Candidate, answers, merge_forms
+from assistant.answering.features import NAMES, answer_features
 from assistant.answering.model import DEFAULT_PATH, AnswerModel, OperatingPoint, flatten_lightgbm
 from assistant.answering.model import load as load_model
 from evals.unseen.dataset import load as load_squad
@@ -205,8 +205,6 @@ def test_an_answer_is_shown_in_a_form_that_keeps_its_figures():
 
 
 def test_a_fact_repeated_by_several_reports_is_not_its_own_rival():
-    from assistant.answering.extract import answers
-    from assistant.answering.features import answer_features
     from assistant.answering.spans import span_key
 
     spans = [("over 11,000 troops", "CARDINAL"), ("11,000", "CARDINAL"), ("3,000", "CARDINAL"),
@@ -228,8 +226,6 @@ def test_a_fact_repeated_by_several_reports_is_not_its_own_rival():
 
 
 def test_a_vague_answer_does_not_hide_two_specific_ones_that_disagree():
-    from assistant.answering.extract import answers
-
     # "June" is a form of both "June 19" and "June 20"; they stay two answers, and the lead of
     # the first is over the second: the confidence sees that the reports disagree on the day.
     values = ["June", "June 19", "June 20"]

@@ -256,7 +256,7 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
     Unlike ``_merge_names`` it never reorders: scores are the answer model's."""
     kept: list[Candidate] = []
     for c in cands:  # best first
-        host = next((k for k in kept if same_answer(k, c)), None)
+        host = next((k for k in kept if (_same_answer(k, c) or _same_answer(c, k)) and _nested_figures(k, c)), None)
         if host is None:
             kept.append(c)
             continue
@@ -266,11 +266,6 @@ def merge_forms(cands: list[Candidate]) -> list[Candidate]:
         host.mention_scores += c.mention_scores
         host.indices += c.indices
     return kept
-
-
-def same_answer(a: Candidate, b: Candidate) -> bool:
-    """One answer, whichever form each gives it in: the same value, or a shorter form of it."""
-    return a.key == b.key or ((_same_answer(a, b) or _same_answer(b, a)) and _nested_figures(a, b))
 
 
 def answers(values: list[str], keys: list[str], labels: list[str], probs: np.ndarray,
