@@ -11,7 +11,7 @@ from conftest import run_cli
 from assistant import ask, get_article
 from assistant.answering.grounding import anchors_of, far_names
 from assistant.answering.spans import _unusable
-from assistant.corpus.boilerplate import credit_ranges
+from assistant.corpus.boilerplate import credit_ranges, is_credit_line
 from assistant.models import Answer
 from assistant.questions.answer_type import fit_types, focus_noun
 from assistant.questions.question import analyse
@@ -101,6 +101,19 @@ def test_credits_bylines_and_datelines_are_found():
     assert credit_ranges("The U.S. and South Korea say North Korea has shipped missiles.") == []
     byline = "(Reporting by Andrew Osborn; editing by Mark Heinrich)"
     assert credit_ranges(byline) == [(0, len(byline))]
+
+
+def test_a_credit_line_is_never_quoted(seeded_env):
+    assert is_credit_line("Photo courtesy of Russian Defense Ministry Press Service/EPA-EFE")
+    assert is_credit_line("(Reporting by Andrew Osborn; additional reporting by Mark Trevelyan; editing by Mark Heinrich)")
+    # a caption run into the story's first sentence is a passage; so is a sentence that merely names a photo
+    assert not is_credit_line("FILE PHOTO: North Korean leader Kim Jong Un meets Russia's Secretary of the Security "
+                              "Council Sergei Shoigu in Pyongyang, North Korea, June 4, 2025, in this picture released by KCNA.")
+    assert not is_credit_line("The photo showed Kim Jong Un with Shoigu.")
+    # the seed UPI article carries that credit line, and it shares words with this question
+    a = ask("Who is the Russian defense minister?")
+    assert a.citations and not any(is_credit_line(c.quote) for c in a.citations)
+    _verbatim(a)
 
 
 def test_a_piece_of_a_name_is_never_a_candidate():

@@ -45,3 +45,22 @@ CREDITS = re.compile(
 def credit_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of credits, bylines, agency tags and datelines in ``text``."""
     return [m.span() for m in CREDITS.finditer(text) if m.end() > m.start()]
+
+
+# A sentence that is a credit and little else ("Photo courtesy of Russian Defense Ministry Press
+# Service/EPA-EFE", "(Reporting by ...)") says nothing a reader asked about: it is never
+# retrieved, quoted or shown as a closest passage. A caption run into the story's first
+# sentence ("FILE PHOTO: Kim meets Shoigu ... (Reuters) -Sergei Shoigu ... held talks") says more.
+CREDIT_LINE_WORDS = 8  # words outside the credits: the rest of an agency's or ministry's name
+
+
+def is_credit_line(text: str) -> bool:
+    """Does the sentence open with a credit and say little beside its credits?"""
+    text = text.strip()
+    if not CREDITS.match(text):
+        return False
+    rest, last = [], 0
+    for a, b in credit_ranges(text):
+        rest.append(text[last:a])
+        last = b
+    return len(" ".join([*rest, text[last:]]).split()) <= CREDIT_LINE_WORDS
