@@ -104,13 +104,19 @@ def test_credits_bylines_and_datelines_are_found():
 
 
 def test_a_credit_line_is_never_quoted(seeded_env):
-    assert is_credit_line("Photo courtesy of Russian Defense Ministry Press Service/EPA-EFE")
-    assert is_credit_line("(Reporting by Andrew Osborn; additional reporting by Mark Trevelyan; editing by Mark Heinrich)")
-    # a caption run into the story's first sentence is a passage; so is a sentence that merely names a photo
-    assert not is_credit_line("FILE PHOTO: North Korean leader Kim Jong Un meets Russia's Secretary of the Security "
-                              "Council Sergei Shoigu in Pyongyang, North Korea, June 4, 2025, in this picture released by KCNA.")
-    assert not is_credit_line("The photo showed Kim Jong Un with Shoigu.")
-    # the seed UPI article carries that credit line, and it shares words with this question
+    for credit in ("Photo courtesy of Russian Defense Ministry Press Service/EPA-EFE", "File Photo by KCNA/EPA-EFE",
+                   "Photo courtesy of the Ministry of National Defense of the Republic of Korea/EPA-EFE",
+                   "(Reporting by Andrew Osborn; additional reporting by Mark Trevelyan; editing by Mark Heinrich)"):
+        assert is_credit_line(credit), credit
+    # a lead after its dateline or agency tag, a caption that says something, a sentence naming a photo: passages
+    for passage in ("MOSCOW, June 4 (Reuters) - Russia's defence minister Andrei Belousov resigned on Wednesday.",
+                    "(Yonhap) -- North Korea launched a destroyer.", "US/UK sanctions took effect on Monday.",
+                    "KCNA via REUTERS/ File Photo (Reuters) -Sergei Shoigu held talks with Kim Jong Un.",
+                    "FILE PHOTO: Kim Jong Un inspects the destroyer Choe Hyon.",
+                    "Photos by KCNA showed 11,000 troops deployed to Kursk.", "The photo showed Kim Jong Un with Shoigu."):
+        assert not is_credit_line(passage), passage
+    # the seed UPI article carries the first credit line above, which shares words with this question
+    # (it was quoted as a closest passage before credit lines were dropped)
     a = ask("Who is the Russian defense minister?")
     assert a.citations and not any(is_credit_line(c.quote) for c in a.citations)
     _verbatim(a)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..corpus.boilerplate import is_credit_line
+
 RRF_K = 60
 
 
@@ -56,7 +58,10 @@ class HybridRetriever:
                 h.bm25 = score
                 h.fused += 1.0 / (RRF_K + rank + 1)
             self._fill_cosines(missing, vector)
-        ranked = [h for h in hits.values() if h.node_id in self.engine.rows]
+        # A credit line ("Photo courtesy of ...") is never a passage: dropped here, so that it
+        # takes none of the scored places and no article is ranked by it.
+        rows = self.engine.rows
+        ranked = [h for h in hits.values() if h.node_id in rows and not is_credit_line(rows[h.node_id].text)]
         return sorted(ranked, key=lambda h: h.fused, reverse=True)
 
     def _fill_cosines(self, hits: list[Hit], vector: np.ndarray) -> None:

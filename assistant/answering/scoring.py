@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..corpus.boilerplate import is_credit_line
 from ..index.tables.sentences import SentenceRow
 from ..questions.question import Question
 from ..text import content_stems
@@ -80,8 +79,6 @@ def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
     out = []
     for hit in hits[:CANDIDATES]:
         row = engine.rows[hit.node_id]
-        if is_credit_line(row.text):
-            continue
         window = window_text(engine, row)
         have = set(content_stems(window))
         cov = coverage(engine, q.focus, have, q.soft)

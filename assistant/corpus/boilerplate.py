@@ -47,20 +47,26 @@ def credit_ranges(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in CREDITS.finditer(text) if m.end() > m.start()]
 
 
-# A sentence that is a credit and little else ("Photo courtesy of Russian Defense Ministry Press
+# A sentence that is a credit and nothing else ("Photo courtesy of Russian Defense Ministry Press
 # Service/EPA-EFE", "(Reporting by ...)") says nothing a reader asked about: it is never
-# retrieved, quoted or shown as a closest passage. A caption run into the story's first
-# sentence ("FILE PHOTO: Kim meets Shoigu ... (Reuters) -Sergei Shoigu ... held talks") says more.
-CREDIT_LINE_WORDS = 8  # words outside the credits: the rest of an agency's or ministry's name
+# retrieved, quoted or shown as a closest passage. Only a photo credit or a byline can open one
+# (a dateline or an agency tag opens the story's lead: "MOSCOW, June 4 (Reuters) - ..."), and
+# what the credits leave is a name at most: capitalised words, "of", "the", slashes. A caption
+# ("FILE PHOTO: Kim Jong Un inspects the destroyer") has a verb and stays a passage.
+CREDIT_OPENING = re.compile(r"FILE PHOTO:|(?:File )?Photos? (?:by|courtesy of)\b"
+                            r"|\((?:Reporting|Writing|Additional reporting|Editing) by\b"
+                            r"|[A-Z]{2,}(?:[-/][A-Z]{2,})*\s+via\s+[A-Z]{2,}")
+_NAME_PART = re.compile(r"^(?:[A-Z0-9][\w.&'’-]*|of|the|and|for|de|du|la|[-–—;,.()/&]+)$")
 
 
 def is_credit_line(text: str) -> bool:
-    """Does the sentence open with a credit and say little beside its credits?"""
+    """Is the sentence a credit and, beside its credits, a name at most?"""
     text = text.strip()
-    if not CREDITS.match(text):
+    if not CREDIT_OPENING.match(text):
         return False
     rest, last = [], 0
     for a, b in credit_ranges(text):
         rest.append(text[last:a])
         last = b
-    return len(" ".join([*rest, text[last:]]).split()) <= CREDIT_LINE_WORDS
+    left = re.split(r"[\s/]+", " ".join([*rest, text[last:]]).strip())
+    return all(_NAME_PART.match(w) for w in left if w)
