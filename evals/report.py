@@ -43,6 +43,13 @@ def _verdict(v: bool | None) -> str:
     return {True: "pass", False: "**FAIL**", None: "n/a"}[v]
 
 
+def _floors_word(run) -> str:
+    word = "PASS" if run.passed else "FAIL"
+    if all(v is None for v in run.verdicts.values()):  # another cases file (``runner.verdicts_for``)
+        word = ("n/a" if run.unseen is None else f"unseen prose {word}") + " (the seed suite's floors don't judge this cases file)"
+    return word
+
+
 def _figure_table(ours: Figures, base: Figures | None, verdicts: dict[str, bool | None] | None) -> list[str]:
     head = ["figure", "ours"] + (["baseline", "ours/baseline"] if base else []) + (["floor", "verdict"] if verdicts else [])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -194,7 +201,7 @@ def render_markdown(run: EvalRun) -> str:
         + (f" · kind={env['kind_filter']}" if env.get("kind_filter") else "")
         + (f" · limit={env['limit']}" if env.get("limit") else "")
         + f" · {env['machine_cores']} cores · run took {env.get('total_run_s', 0):.0f} s", "",
-        f"**Floors: {'PASS' if run.passed else 'FAIL'}** "
+        f"**Floors: {_floors_word(run)}** "
         + ", ".join(f"{k} ≥ {v:g}: {_verdict(run.verdicts[k])}" for k, v in FLOORS.items()), "",
         "Targets (issues #3, #13): " + ", ".join(f"{k} ≥ {v:g}" for k, v in TARGETS.items())
         + ". The floors ratchet up towards them; where one ever moved down, `evals/floors.py` says why.", "",
@@ -314,5 +321,5 @@ def summary(run: EvalRun) -> str:
         from .unseen.report import summary as unseen_summary
 
         rows.append(unseen_summary(run.unseen))
-    rows.append(f"floors: {'PASS' if run.passed else 'FAIL'}; {failed} of {o.cases} cases with a failure cause")
+    rows.append(f"floors: {_floors_word(run)}; {failed} of {o.cases} cases with a failure cause")
     return "\n".join(rows)

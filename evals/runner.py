@@ -21,7 +21,7 @@ from assistant.settings import apply_offline_env
 
 from .cases import DEFAULT_CASES, KINDS, Case, load_cases
 from .figures import Figures, aggregate, per_kind
-from .floors import all_pass, check_floors
+from .floors import FLOORS, all_pass, check_floors
 from .normalize import normalise
 from .scoring import CaseResult, score_case
 from .systems import EngineSystem, System
@@ -163,7 +163,15 @@ def run_suite(cases: Sequence[Case], *, baseline: bool = False, progress: bool =
                               + "; ".join(b.grounding.unlocated))
     env = environment(cases, cases_path, kind, limit)
     env["total_run_s"] = round(time.perf_counter() - started, 2)
-    return EvalRun(ours, base, env, check_floors(ours.overall.to_dict()), problems)
+    return EvalRun(ours, base, env, verdicts_for(ours.overall.to_dict(), cases_path), problems)
+
+
+def verdicts_for(overall: dict, cases_path: Path) -> dict[str, bool | None]:
+    """The floors are the seed suite's: another cases file (the development set,
+    ``evals/dev_cases.jsonl``) is measured, not judged (every verdict n/a)."""
+    if Path(cases_path).resolve() != DEFAULT_CASES.resolve():
+        return dict.fromkeys(FLOORS)
+    return check_floors(overall)
 
 
 def _parser() -> argparse.ArgumentParser:

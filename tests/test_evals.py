@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from assistant.models import Answer, Citation
-from evals.cases import Case, load_cases
+from evals.cases import DEFAULT_CASES, Case, load_cases
 from evals.figures import aggregate, p95, per_kind, ratios
 from evals.floors import FLOORS, all_pass, check_floors
 from evals.normalize import answer_body, contains_form, normalise
 from evals.scoring import Ref, score_case
 from evals.systems import EngineGrounding
+
+DEV_CASES = DEFAULT_CASES.parent / "dev_cases.jsonl"
 
 # -- a tiny corpus ------------------------------------------------------------
 
@@ -302,6 +304,17 @@ def test_case_file_errors_name_the_line(tmp_path):
     path.write_text('{"id": "a", "kind": "single", "question": "q"}\n{"id": "a", "kind": "single", "question": "r"}\n')
     with pytest.raises(ValueError, match="duplicate"):
         load_cases(path)
+
+
+def test_the_development_set_is_measured_not_judged():
+    """evals/dev_cases.jsonl loads, repeats no seed case, and the seed floors don't judge it."""
+    from evals.runner import verdicts_for
+
+    dev = load_cases(DEV_CASES)
+    assert len(dev) >= 60 and not {c.question.lower() for c in dev} & {c.question.lower() for c in load_cases()}
+    below = dict.fromkeys(FLOORS, 0.0)
+    assert all(v is None for v in verdicts_for(below, DEV_CASES).values())
+    assert not any(verdicts_for(below, DEFAULT_CASES).values())
 
 
 def test_the_shipped_case_file_loads():
