@@ -30,14 +30,19 @@ def trim_end(text: str) -> int:
 # Photo credits, bylines, agency tags and datelines inside article text: news conventions,
 # not facts. Spans that touch them never become answers ("REUTERS/ File Photo (Reuters)
 # -Sergei Shoigu" is not what Kim wore). The text itself is kept: quotes stay verbatim.
+# The openings of a photo credit, a byline and an "X via Y" credit are named once: a credit
+# line (below) may only open with one of them.
+_PHOTO = r"(?:File )?Photos? (?:by|courtesy of)"
+_VIA = r"[A-Z]{2,}(?:[-/][A-Z]{2,})*\s+via\s+[A-Z]{2,}"
+_BYLINE = r"\((?:Reporting|Writing|Additional reporting|Editing) by"
 CREDITS = re.compile(
     r"\bFILE PHOTO:"
-    r"|\b(?:File )?Photos? (?:by|courtesy of)\s+[\w.&/-]+(?:/[\w.&-]+)*"
-    r"|\b[A-Z]{2,}(?:[-/][A-Z]{2,})*\s+via\s+[A-Z]{2,}/?(?:\s*(?:File Photo|Handout|Pool)\b)?"
+    rf"|\b{_PHOTO}\s+[\w.&/-]+(?:/[\w.&-]+)*"
+    rf"|\b{_VIA}/?(?:\s*(?:File Photo|Handout|Pool)\b)?"
     r"|\b[A-Z]{2,}/\s*(?:File Photo|Handout|Pool)\b"
     r"|\b[A-Z]{2,}(?:/[A-Z]{2,}(?:-[A-Z]{2,})?)+"
     r"|\((?:Reuters|AP|AFP|UPI|Yonhap|Bloomberg|Xinhua|KCNA|TASS)\)\s*[-–—]*"
-    r"|\((?:Reporting|Writing|Additional reporting|Editing) by[^)]*\)"
+    rf"|{_BYLINE}[^)]*\)"
     r"|^[A-Z][A-Z .'-]{2,}[.,]\s+[A-Z][a-z]+\.? \d{1,2}(?:, \d{4})?\s+\([A-Za-z]+\)\s*[-–—]+",
     re.M)
 
@@ -53,9 +58,7 @@ def credit_ranges(text: str) -> list[tuple[int, int]]:
 # (a dateline or an agency tag opens the story's lead: "MOSCOW, June 4 (Reuters) - ..."), and
 # what the credits leave is a name at most: capitalised words, "of", "the", slashes. A caption
 # ("FILE PHOTO: Kim Jong Un inspects the destroyer") has a verb and stays a passage.
-CREDIT_OPENING = re.compile(r"FILE PHOTO:|(?:File )?Photos? (?:by|courtesy of)\b"
-                            r"|\((?:Reporting|Writing|Additional reporting|Editing) by\b"
-                            r"|[A-Z]{2,}(?:[-/][A-Z]{2,})*\s+via\s+[A-Z]{2,}")
+CREDIT_OPENING = re.compile(rf"FILE PHOTO:|{_PHOTO}\b|{_BYLINE}\b|{_VIA}")
 _NAME_PART = re.compile(r"^(?:[A-Z0-9][\w.&'’-]*|of|the|and|for|de|du|la|[-–—;,.()/&]+)$")
 
 
@@ -64,9 +67,5 @@ def is_credit_line(text: str) -> bool:
     text = text.strip()
     if not CREDIT_OPENING.match(text):
         return False
-    rest, last = [], 0
-    for a, b in credit_ranges(text):
-        rest.append(text[last:a])
-        last = b
-    left = re.split(r"[\s/]+", " ".join([*rest, text[last:]]).strip())
+    left = re.split(r"[\s/]+", CREDITS.sub(" ", text).strip())  # what the credits leave
     return all(_NAME_PART.match(w) for w in left if w)
