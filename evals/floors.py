@@ -43,11 +43,15 @@ TARGETS: dict[str, float] = {
 # old lead read that as a rival). Nothing else changed. Seeds: precision 0.902 (46 of 51),
 # answerable answered right 0.511, refusal recall 0.955, accuracy 0.598, citation recall 0.933.
 # The floors rise to those less one case.
+# 2026-11-30 (fifth session): no_match now hides an answer-holding passage for 1% of the SQuAD
+# questions, not 5% (the relevance floor, evals/unseen/train.py PASSAGES_KEPT); no answer
+# changed. Seeds: citation recall 0.933 -> 0.967 (four on-topic paraphrases now quote their
+# closest passages); its floor rises to that less one case.
 FLOORS: dict[str, float] = {
     "accuracy": 0.58,
     "asserted_precision": 0.88,
     "answerable_right": 0.50,
-    "citation_recall": 0.92,
+    "citation_recall": 0.95,
     "verbatim_rate": 1.00,
     "refusal_recall": 0.90,
     "not_stated_quoted": 1.00,
@@ -90,10 +94,13 @@ UNSEEN_TARGETS: dict[str, float] = {
 # 0.287 -> 0.289, up on every seed; operating point 62.9% at 21.6% -> 63.0% at 21.5%): all
 # questions 63.8, 20.3, 82.9, 19.3, 89.0, 55.9; CI's subset 68.2, 20.4, 83.8, 19.3, 90.2, 54.7.
 # Every floor holds; none moves.
+# The relevance floor at 99% of the questions whose passages hold the answer, not 95%
+# (2026-11-30, fifth session; no answer changed, no_match 11.2% -> 3.3%): passages hold the
+# answer 82.9 -> 86.5 on all questions, 83.8 -> 87.4 on CI's subset. Its floor rises to 86.
 UNSEEN_FLOORS: dict[str, float] = {
     "precision_at_prior": 63.0,
     "answerable_right": 20.0,
-    "passages_hold_answer": 82.0,
+    "passages_hold_answer": 86.0,
     "has_ans_f1": 19.0,
     "quote_holds_answer": 89.0,
     "overall_f1": 54.0,

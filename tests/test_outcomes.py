@@ -56,6 +56,25 @@ def test_no_match_quotes_nothing(seeded_env):
     assert a.text.startswith("**The articles don't say.**")
 
 
+# Questions about nothing the seeds report; the suite's own off-topic cases are two more.
+OFF_TOPIC = ("What is the capital of France?", "How do I bake sourdough bread?", "Who painted the Mona Lisa?",
+             "What is the boiling point of water?", "Which team won the Super Bowl in 2024?", "How tall is Mount Everest?")
+
+
+def test_no_match_is_kept_for_questions_off_the_corpus(seeded_env):
+    """no_match claims that no article answers, so a question the articles do answer never
+    gets it, however far its wording strays (four paraphrases of the suite fell under the
+    relevance floor when it hid 5% of the folds' answer-holding passages; it now hides 1%),
+    while questions about nothing the articles report still do."""
+    from evals.cases import load_cases
+
+    answerable = [c for c in load_cases() if c.answers and not c.history]
+    assert len(answerable) > 60
+    hidden = [c.question for c in answerable if ask(c.question).status == "no_match"]
+    assert not hidden, f"answerable questions told that no article answers them: {hidden}"
+    assert [q for q in OFF_TOPIC if ask(q).status != "no_match"] == []
+
+
 def test_the_json_carries_the_status(seeded_env):
     for q, status in ((ANSWERED, "answered"), (NOT_STATED, "not_stated"), (NO_MATCH, "no_match")):
         r = run_cli("ask", "--json", q)
