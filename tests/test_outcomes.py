@@ -125,20 +125,37 @@ def test_credits_bylines_and_datelines_are_found():
 def test_a_credit_line_is_never_quoted(seeded_env):
     for credit in ("Photo courtesy of Russian Defense Ministry Press Service/EPA-EFE", "File Photo by KCNA/EPA-EFE",
                    "Photo courtesy of the Ministry of National Defense of the Republic of Korea/EPA-EFE",
-                   "(Reporting by Andrew Osborn; additional reporting by Mark Trevelyan; editing by Mark Heinrich)"):
+                   "(Reporting by Andrew Osborn; additional reporting by Mark Trevelyan; editing by Mark Heinrich)",
+                   "REUTERS/Kim Hong-Ji", "Yonhap/AFP/Getty Images", "KCNA/Handout via REUTERS"):
         assert is_credit_line(credit), credit
     # a lead after its dateline or agency tag, a caption that says something, a sentence naming a photo: passages
     for passage in ("MOSCOW, June 4 (Reuters) - Russia's defence minister Andrei Belousov resigned on Wednesday.",
                     "(Yonhap) -- North Korea launched a destroyer.", "US/UK sanctions took effect on Monday.",
                     "KCNA via REUTERS/ File Photo (Reuters) -Sergei Shoigu held talks with Kim Jong Un.",
                     "FILE PHOTO: Kim Jong Un inspects the destroyer Choe Hyon.",
-                    "Photos by KCNA showed 11,000 troops deployed to Kursk.", "The photo showed Kim Jong Un with Shoigu."):
+                    "Photos by KCNA showed 11,000 troops deployed to Kursk.", "The photo showed Kim Jong Un with Shoigu.",
+                    "Reuters/Ipsos polling found 60% backed the treaty.", "NATO/EU leaders met in Brussels on Tuesday."):
         assert not is_credit_line(passage), passage
     # the seed UPI article carries the first credit line above, which shares words with this question
     # (it was quoted as a closest passage before credit lines were dropped)
     a = ask("Who is the Russian defense minister?")
     assert a.citations and not any(is_credit_line(c.quote) for c in a.citations)
     _verbatim(a)
+
+
+def test_a_credit_line_is_no_context_for_the_sentence_after_it(seeded_env):
+    """The UPI lead follows a photo credit; the window the features read around it (the
+    sentence before it, the article's head) must not lend it the credit's words."""
+    from assistant import api
+    from assistant.answering.scoring import window_text
+
+    eng = api.engine()
+    rows = [r for d in eng.by_doc for r in eng.by_doc[d]]
+    after = [r for r in rows if r.idx and is_credit_line(eng.by_doc[r.doc_id][r.idx - 1].text)]
+    assert len(after) >= 3  # the three UPI leads after "Photo (courtesy of|by) ..."
+    for r in after:
+        window = window_text(eng, r)
+        assert r.text in window and eng.by_doc[r.doc_id][r.idx - 1].text not in window
 
 
 def test_a_piece_of_a_name_is_never_a_candidate():

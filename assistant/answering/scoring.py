@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..corpus.boilerplate import is_credit_line
 from ..index.tables.sentences import SentenceRow
 from ..questions.question import Question
 from ..text import content_stems
@@ -38,7 +39,10 @@ class Scored:
 
 def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 0) -> str:
     rows = engine.by_doc.get(row.doc_id, [])
-    context = [r.text for r in rows[max(0, row.idx - before): row.idx + 1 + after]] or [row.text]
+    # A photo credit or byline beside the sentence is no context: its agency names would
+    # count as words the passage covers ("KCNA" from "Photo by KCNA/EPA-EFE").
+    context = [r.text for r in rows[max(0, row.idx - before): row.idx + 1 + after]
+               if r.idx == row.idx or not is_credit_line(r.text)] or [row.text]
     art = engine.articles.get(row.doc_id, {})
     # Title, outlet and dateline too: "...reported in the June 4 UPI story" names the article.
     head = f"{art.get('title', '')}\n{art.get('outlet', '')} {art.get('date_text', '')}"

@@ -53,13 +53,14 @@ def credit_ranges(text: str) -> list[tuple[int, int]]:
 
 
 # A sentence that is a credit and nothing else ("Photo courtesy of Russian Defense Ministry Press
-# Service/EPA-EFE", "(Reporting by ...)") says nothing a reader asked about: it is never
-# retrieved, quoted or shown as a closest passage. Only a photo credit or a byline can open one
-# (a dateline or an agency tag opens the story's lead: "MOSCOW, June 4 (Reuters) - ..."), and
-# what the credits leave is a name at most: capitalised words, "of", "the", slashes. A caption
+# Service/EPA-EFE", "(Reporting by ...)", "REUTERS/Kim Hong-Ji") says nothing a reader asked about:
+# it is never retrieved, quoted or shown as a closest passage. Only a photo credit, a byline or
+# an agency's slash credit can open one (a dateline or an agency tag opens the story's lead:
+# "MOSCOW, June 4 (Reuters) - ..."), and
+# what the credits leave is a name at most: capitalised words, "of", "the", "via", slashes. A caption
 # ("FILE PHOTO: Kim Jong Un inspects the destroyer") has a verb and stays a passage.
-CREDIT_OPENING = re.compile(rf"FILE PHOTO:|{_PHOTO}\b|{_BYLINE}\b|{_VIA}")
-_NAME_PART = re.compile(r"^(?:[A-Z0-9][\w.&'’-]*|of|the|and|for|de|du|la|[-–—;,.()/&]+)$")
+CREDIT_OPENING = re.compile(rf"FILE PHOTO:|{_PHOTO}\b|{_BYLINE}\b|{_VIA}|[A-Z][\w.&-]*/")
+_NAME_PART = re.compile(r"^(?:[A-Z0-9][\w.&'’-]*|of|the|and|for|de|du|la|via|[-–—;,.()/&]+)$")
 
 
 def is_credit_line(text: str) -> bool:
