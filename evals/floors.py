@@ -97,8 +97,11 @@ UNSEEN_TARGETS: dict[str, float] = {
 # The relevance floor at 99% of the questions whose passages hold the answer, not 95%
 # (2026-11-30, fifth session; no answer changed, no_match 11.2% -> 3.3%): passages hold the
 # answer 82.9 -> 86.5 on all questions, 83.8 -> 87.4 on CI's subset. Its floor rises to 86.
+# The confidence also fitted on questions with a year or figure swapped for one the article lacks
+# (same day; augment.NUMBER): all questions 64.1, 21.0 (20.97), 86.5, 20.0 (19.96), 89.3, 55.9;
+# CI's subset 68.8, 21.5, 87.4, 20.4, 90.6, 54.7. By the rule above precision rises to 64.
 UNSEEN_FLOORS: dict[str, float] = {
-    "precision_at_prior": 63.0,
+    "precision_at_prior": 64.0,
     "answerable_right": 20.0,
     "passages_hold_answer": 86.0,
     "has_ans_f1": 19.0,

@@ -5,6 +5,7 @@ SQuAD; the span model's learning on it is tested by the unseen-prose eval.)"""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from assistant.answering.features import LABELS, NAMES
 from evals.unseen import spread
 from evals.unseen import train as T
-from evals.unseen.augment import ELSEWHERE, IN_ARTICLE, swap_within
+from evals.unseen.augment import ELSEWHERE, IN_ARTICLE, swap_numbers, swap_within
 from evals.unseen.collect import QuestionRows
 from evals.unseen.dataset import SquadQuestion
 
@@ -253,3 +254,21 @@ def test_in_article_swaps_take_a_name_the_article_has_away_from_the_fact():
     article = SquadArticle("ICC", f"{short}\n\nVladimir Putin denied it.", 0)
     assert swap_within(_Names(), [article], [SquadQuestion("p", "ICC", "When was Putin's warrant issued?", ("March 2023",),
                                                            short)]) == []
+
+
+def test_number_swaps_take_a_figure_the_article_never_has():
+    from evals.unseen.dataset import SquadArticle
+
+    text = "North Korea sent 11,000 troops to Russia in 2024. In 2023 it launched a satellite. 22,000 shells followed."
+    article = SquadArticle("KPA", text, 0)
+    qs = [SquadQuestion("y", "KPA", "How many troops did North Korea send to Russia in 2024?", ("11,000",), text),
+          SquadQuestion("n", "KPA", "What did North Korea send on 11,000 trucks?", ("troops",), text),
+          SquadQuestion("d", "KPA", "What happened on June 19?", ("a launch",), text),  # a day of the month: never
+          SquadQuestion("u", "KPA", "How many tanks were sent in 2024?", (), text)]  # never from an unanswerable one
+    got = {q.qid: q.question for q in swap_numbers([article], qs)}
+    assert set(got) == {"y~number", "n~number"}
+    year = int(re.search(r"in (\d{4})\?$", got["y~number"]).group(1))
+    assert 2009 <= year <= 2039 and year not in (2023, 2024)  # near, and never a year the article has
+    count = re.search(r"on ([\d,]+) trucks", got["n~number"]).group(1)
+    assert count not in ("11,000", "22,000") and "," in count  # another size, written as the question writes it
+    assert all(not q.answers for q in swap_numbers([article], qs))

@@ -14,7 +14,8 @@ def write_card(result: dict) -> None:
     c = model.card
     rows = "\n".join(f"| {k} | {', '.join(v['articles'])} | {v['precision_at_product_prior']} | {v['answerable_right']} | "
                      f"{v['has_ans_f1']} | {v['no_ans_declined']} | {v.get('swapped_asserted', 'n/a')} | "
-                     f"{v.get('swapped_in_article_asserted', 'n/a')} | {v['overall_f1']} |"
+                     f"{v.get('swapped_in_article_asserted', 'n/a')} | {v.get('swapped_number_asserted', 'n/a')} | "
+                     f"{v['overall_f1']} |"
                      for k, v in sorted(result["folds"].items()))
     CARD.write_text(f"""# Answer model card
 
@@ -50,8 +51,9 @@ to a share where it never answers, it never answers):
 unanswerable) — `evals/data/squad2-open-half.json`, CC BY-SA 4.0 (see `evals/data/README.md`).
 Articles ingested as one corpus; questions asked without their paragraph. Added for the
 calibration only: answerable questions with one name swapped for another of its kind that
-their article never contains, labelled unanswerable (`evals/unseen/augment.py`: questions about
-a subject the articles never tie to the fact, which SQuAD's own unanswerables rarely are).
+their article never contains, or one figure or year for another it never contains, labelled
+unanswerable (`evals/unseen/augment.py`: questions about a subject or a year the articles never
+tie to the fact, which SQuAD's own unanswerables rarely are).
 Measured only, never fitted: the same with a name the article contains outside the question's
 paragraph.
 
@@ -65,14 +67,15 @@ spans as `ask()` produces them; the eval suite re-measures these through `ask()`
 
 | fold | held-out articles | precision asserted % (product's prior) | answerable right % | HasAns F1 \
 | unanswerable declined % | swapped-subject asserted %: name not in the article | in the article, not with the fact \
-| overall F1 |
-|---|---|---|---|---|---|---|---|---|
+| figure not in the article | overall F1 |
+|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 Swapped-subject asserted: of the held-out answerable questions with one name swapped for a
 name their article never ties to the fact (the product's worst kind of wrong answer: "How
 many troops has China sent to Russia?"), the share the fold model would assert; for a name
-the article never contains, and for one it contains away from the fact.
+the article never contains, for one it contains away from the fact, and for a figure or
+year it never contains ("How many troops were sent in 2019?").
 
 **Training.** LightGBM {c['params']['objective']} on the answerable questions (relevance graded
 by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']};

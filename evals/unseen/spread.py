@@ -24,7 +24,7 @@ import numpy as np
 
 from ..risk import Point, curve
 from . import train as T
-from .augment import ELSEWHERE, IN_ARTICLE, KINDS
+from .augment import ELSEWHERE, IN_ARTICLE, KINDS, NUMBER
 from .collect import read_table
 from .metrics import is_right
 
@@ -50,7 +50,8 @@ def one_seed(table, seed: int) -> dict:
     return {"seed": seed, "area": round(c.area, 4), "operating_coverage": _round(op[0]),
             "operating_precision": _round(op[1]), "precision_at_20": _round(at_20),
             # swapped-subject questions asserted, over all folds (the product's worst wrong answer)
-            "swapped_asserted": _share(swapped[ELSEWHERE]), "swapped_in_article_asserted": _share(swapped[IN_ARTICLE])}
+            "swapped_asserted": _share(swapped[ELSEWHERE]), "swapped_in_article_asserted": _share(swapped[IN_ARTICLE]),
+            "swapped_number_asserted": _share(swapped[NUMBER])}
 
 
 def _share(asserted: np.ndarray) -> float | None:
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(runs[-1], flush=True)
     summary = {k: _summary([r[k] for r in runs])
                for k in ("area", "operating_coverage", "operating_precision", "precision_at_20", "swapped_asserted",
-                         "swapped_in_article_asserted")}
+                         "swapped_in_article_asserted", "swapped_number_asserted")}
     args.out.write_text(json.dumps({"data": "SQuAD 2.0 folds by article, out-of-fold picks of the training table, "
                                             "at the product's prior",
                                     "shipped_seed": SHIPPED_SEED,

@@ -43,7 +43,7 @@ from assistant.answering.spans import span_key
 from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
-from .augment import ELSEWHERE, FITS_CALIBRATION, IN_ARTICLE, synthetic_questions
+from .augment import ELSEWHERE, FITS_CALIBRATION, IN_ARTICLE, NUMBER, synthetic_questions
 from .collect import QuestionRows, collect, read_table, squad_engine
 from .dataset import N_FOLDS, load
 from .metrics import CORRECT_F1, is_right, prior_weights, weighted_precision
@@ -332,7 +332,8 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
         outer_picks += h.picks  # synthetic ones too: the shipped model's calibration fits on FITS_CALIBRATION's
         figures[f"fold{k}"] = {"articles": titles, **_figures(h.product, h.real, h.model.decline_below, PRODUCT_SHARE),
                                "swapped_asserted": _pct(h.swapped_asserted()),
-                               "swapped_in_article_asserted": _pct(h.swapped_asserted(IN_ARTICLE))}
+                               "swapped_in_article_asserted": _pct(h.swapped_asserted(IN_ARTICLE)),
+                               "swapped_number_asserted": _pct(h.swapped_asserted(NUMBER))}
         log(f"fold {k} ({', '.join(titles)}): {figures[f'fold{k}']}  [{time.perf_counter() - t0:.0f} s]")
         t0 = time.perf_counter()
     final = fit(typed(table, list(range(N_FOLDS))))
