@@ -126,7 +126,7 @@ def test_a_credit_line_is_never_quoted(seeded_env):
     for credit in ("Photo courtesy of Russian Defense Ministry Press Service/EPA-EFE", "File Photo by KCNA/EPA-EFE",
                    "Photo courtesy of the Ministry of National Defense of the Republic of Korea/EPA-EFE",
                    "(Reporting by Andrew Osborn; additional reporting by Mark Trevelyan; editing by Mark Heinrich)",
-                   "REUTERS/Kim Hong-Ji", "Yonhap/AFP/Getty Images", "KCNA/Handout via REUTERS"):
+                   "REUTERS/Kim Hong-Ji", "Yonhap/AFP/Getty Images", "KCNA/Handout via REUTERS", "Ahn Young-joon/AP"):
         assert is_credit_line(credit), credit
     # a lead after its dateline or agency tag, a caption that says something, a sentence naming a photo: passages
     for passage in ("MOSCOW, June 4 (Reuters) - Russia's defence minister Andrei Belousov resigned on Wednesday.",
@@ -134,7 +134,10 @@ def test_a_credit_line_is_never_quoted(seeded_env):
                     "KCNA via REUTERS/ File Photo (Reuters) -Sergei Shoigu held talks with Kim Jong Un.",
                     "FILE PHOTO: Kim Jong Un inspects the destroyer Choe Hyon.",
                     "Photos by KCNA showed 11,000 troops deployed to Kursk.", "The photo showed Kim Jong Un with Shoigu.",
-                    "Reuters/Ipsos polling found 60% backed the treaty.", "NATO/EU leaders met in Brussels on Tuesday."):
+                    "Reuters/Ipsos polling found 60% backed the treaty.", "NATO/EU leaders met in Brussels on Tuesday.",
+                    # headlines: slashes and capitals, but no agency, or more than a name beside it
+                    "Russia/Ukraine War Enters Fourth Year", "US/ROK DRILLS RESUME", "G7/G20 Summits",
+                    "Reuters/Ipsos Poll Shows 60 Percent Support"):
         assert not is_credit_line(passage), passage
     # the seed UPI article carries the first credit line above, which shares words with this question
     # (it was quoted as a closest passage before credit lines were dropped)

@@ -54,19 +54,35 @@ def credit_ranges(text: str) -> list[tuple[int, int]]:
 
 # A sentence that is a credit and nothing else ("Photo courtesy of Russian Defense Ministry Press
 # Service/EPA-EFE", "(Reporting by ...)", "REUTERS/Kim Hong-Ji") says nothing a reader asked about:
-# it is never retrieved, quoted or shown as a closest passage. Only a photo credit, a byline or
-# an agency's slash credit can open one (a dateline or an agency tag opens the story's lead:
-# "MOSCOW, June 4 (Reuters) - ..."), and
-# what the credits leave is a name at most: capitalised words, "of", "the", "via", slashes. A caption
-# ("FILE PHOTO: Kim Jong Un inspects the destroyer") has a verb and stays a passage.
-CREDIT_OPENING = re.compile(rf"FILE PHOTO:|{_PHOTO}\b|{_BYLINE}\b|{_VIA}|[A-Z][\w.&-]*/")
+# it is never retrieved, quoted or shown as a closest passage. Only a photo credit or a byline
+# can open one (a dateline or an agency tag opens the story's lead: "MOSCOW, June 4 (Reuters) -
+# ..."), and what the credits leave is a name at most: capitalised words, "of", "the", "via",
+# slashes. A caption ("FILE PHOTO: Kim Jong Un inspects the destroyer") has a verb and stays a
+# passage. A slash credit ("REUTERS/Kim Hong-Ji", "Ahn Young-joon/AP") must name a news or photo
+# agency, beside short names: "Russia/Ukraine War Enters Fourth Year" and "Reuters/Ipsos Poll
+# Shows 60 Percent Support" are headlines.
+CREDIT_OPENING = re.compile(rf"FILE PHOTO:|{_PHOTO}\b|{_BYLINE}\b|{_VIA}")
 _NAME_PART = re.compile(r"^(?:[A-Z0-9][\w.&'’-]*|of|the|and|for|de|du|la|via|[-–—;,.()/&]+)$")
+_AGENCY = re.compile(r"(?:Reuters|AP|AFP|EPA|EFE|EPA-EFE|Getty(?: Images)?|Yonhap|KCNA|KCTV|Xinhua|TASS|Sputnik|Kyodo"
+                     r"|Anadolu|UPI|Bloomberg|Pool|Handout|File Photo)(?:\s+via\s+[A-Z][\w-]*)?", re.I)
+SHORT_NAME = 4  # words: a photographer or a photo service, not a headline
 
 
 def is_credit_line(text: str) -> bool:
     """Is the sentence a credit and, beside its credits, a name at most?"""
     text = text.strip()
+    if _slash_credit(text):
+        return True
     if not CREDIT_OPENING.match(text):
         return False
     left = re.split(r"[\s/]+", CREDITS.sub(" ", text).strip())  # what the credits leave
     return all(_NAME_PART.match(w) for w in left if w)
+
+
+def _slash_credit(text: str) -> bool:
+    """Parts joined by slashes, one of them an agency, the others short names."""
+    parts = [p.strip() for p in text.split("/")]
+    if len(parts) < 2 or not all(parts):
+        return False
+    others = [p.split() for p in parts if not _AGENCY.fullmatch(p)]
+    return len(others) < len(parts) and all(len(w) <= SHORT_NAME and all(map(_NAME_PART.match, w)) for w in others)
