@@ -47,11 +47,15 @@ TARGETS: dict[str, float] = {
 # questions, not 5% (the relevance floor, evals/unseen/train.py PASSAGES_KEPT); no answer
 # changed. Seeds: citation recall 0.933 -> 0.967 (four on-topic paraphrases now quote their
 # closest passages); its floor rises to that less one case.
+# Same day: grounding finds figures with a thousands comma ("6,000"; it found none in any
+# passage), and the confidence learned from swapped years and counts: precision 0.907 (49 of
+# 54), answerable answered right 0.544, accuracy 0.625 (70 of 112), citation recall 0.978.
+# The floors rise to those less one case.
 FLOORS: dict[str, float] = {
-    "accuracy": 0.58,
+    "accuracy": 0.61,
     "asserted_precision": 0.88,
-    "answerable_right": 0.50,
-    "citation_recall": 0.95,
+    "answerable_right": 0.53,
+    "citation_recall": 0.96,
     "verbatim_rate": 1.00,
     "refusal_recall": 0.90,
     "not_stated_quoted": 1.00,
@@ -100,13 +104,22 @@ UNSEEN_TARGETS: dict[str, float] = {
 # The confidence also fitted on questions with a year or figure swapped for one the article lacks
 # (same day; augment.NUMBER): all questions 64.1, 21.0 (20.97), 86.5, 20.0 (19.96), 89.3, 55.9;
 # CI's subset 68.8, 21.5, 87.4, 20.4, 90.6, 54.7. By the rule above precision rises to 64.
+# Grounding found no figure with a thousands comma ("6,000") in any passage (same day, fifth
+# session): fixed, and the number swaps cleaned of decimals, ranges, decades and formulas. Five
+# seeds out of fold: area 0.2892 -> 0.2866, operating point 63.1% at 21.8% -> 63.0% at 21.3%
+# (within the spread); all questions 63.97, 21.28, 86.38, 20.17, 88.68, 55.93; CI's subset of 400
+# fell to 61.4, 18.9, 86.9, 18.4, 92.3, 53.8 with a calibration gap of 12.3, two or three points
+# from one model draw to the next, as before. CI now asks all 2,805 questions (one more minute),
+# so one set of figures sets the floors: each rounded down. precision_at_prior (64 -> 63) and
+# quote_holds_answer (89 -> 88) move down by under a point, within the seed spread; the rest hold
+# or rise.
 UNSEEN_FLOORS: dict[str, float] = {
-    "precision_at_prior": 64.0,
-    "answerable_right": 20.0,
+    "precision_at_prior": 63.0,
+    "answerable_right": 21.0,
     "passages_hold_answer": 86.0,
-    "has_ans_f1": 19.0,
-    "quote_holds_answer": 89.0,
-    "overall_f1": 54.0,
+    "has_ans_f1": 20.0,
+    "quote_holds_answer": 88.0,
+    "overall_f1": 55.0,
 }
 
 
@@ -116,10 +129,12 @@ UNSEEN_FLOORS: dict[str, float] = {
 # confidence was fitted to the share right at the product's prior (2026-11-29, third session;
 # AnswerModel.shown) it was 22.4 on all 2,805 questions (folds 21.8, 28.2, 21.0, 18.6): the
 # prior shift alone overstated it. After: 5.6 (4.3, 6.3, 7.6, 4.4); no answer changed. CI's
-# subset reads 11.3: 100 questions per fold spread over ten bins are mostly sampling noise, so
-# the ceiling (its figure, rounded up) only catches a return to the old overstatement.
+# subset read 11.3: 100 questions per fold spread over ten bins are mostly sampling noise, so
+# the ceiling (its figure, rounded up) only caught a return to the old overstatement. With all
+# 2,805 questions in CI (2026-11-30, fifth session; 5.6 after the comma fix) it is that figure,
+# rounded up.
 UNSEEN_CEILINGS: dict[str, float] = {
-    "calibration_gap": 12.0,
+    "calibration_gap": 6.0,
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import run_cli
 
 from assistant import ask, get_article
-from assistant.answering.grounding import anchors_of, far_names
+from assistant.answering.grounding import ABSENT, anchors_of, far_names, levels
 from assistant.answering.spans import _unusable
 from assistant.corpus.boilerplate import credit_ranges, is_credit_line
 from assistant.models import Answer
@@ -108,6 +108,12 @@ def test_a_subject_the_article_never_names_is_not_tied_to_its_figures(seeded_env
     korea = analyse("How many troops has North Korea sent to Russia?")
     korea.names = [n for n, _ in snap.vocab.find_names(korea.query)]
     assert far_names(snap, anchors_of(korea), row) == []
+    # a figure with a thousands comma is found whole in its sentence, and a year the articles
+    # never give is found nowhere
+    in_2024 = next(snap.rows[h.node_id] for h in hits if "11,000 troops to Russia in 2024" in snap.rows[h.node_id].text)
+    for year, level in (("2024", 0), ("2019", ABSENT)):
+        asked = analyse(f"How many troops did North Korea send to Russia in {year}? Was it 11,000?")
+        assert levels(snap, anchors_of(asked), in_2024).numbers == (level, 0)
 
 
 def test_credits_bylines_and_datelines_are_found():

@@ -14,8 +14,8 @@ import pytest
 from assistant.answering.features import LABELS, NAMES
 from evals.unseen import spread
 from evals.unseen import train as T
-from evals.unseen.augment import ELSEWHERE, IN_ARTICLE, swap_numbers, swap_within
-from evals.unseen.collect import QuestionRows
+from evals.unseen.augment import ELSEWHERE, IN_ARTICLE, _figure_in, swap_numbers, swap_within
+from evals.unseen.collect import QuestionRows, read_table, write_table
 from evals.unseen.dataset import SquadQuestion
 
 
@@ -129,10 +129,8 @@ def test_in_article_swaps_are_measured_but_never_fit_the_confidence():
 
 
 def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
-    import pickle
-
     path = tmp_path / "table.pkl"
-    path.write_bytes(pickle.dumps({"features": NAMES, "table": _with_swapped(_table(1))}))
+    write_table(path, _with_swapped(_table(1)))
     out = tmp_path / "spread.json"
     params = T.PARAMS
     used = []
@@ -264,6 +262,8 @@ def test_number_swaps_take_a_figure_the_article_never_has():
     qs = [SquadQuestion("y", "KPA", "How many troops did North Korea send to Russia in 2024?", ("11,000",), text),
           SquadQuestion("n", "KPA", "What did North Korea send on 11,000 trucks?", ("troops",), text),
           SquadQuestion("d", "KPA", "What happened on June 19?", ("a launch",), text),  # a day of the month: never
+          SquadQuestion("p", "KPA", "What rose 2.5 times in 2008-09?", ("shells",), text),  # a decimal, a range: never
+          SquadQuestion("b", "KPA", "Did North Korea send troops in 2024?", ("yes",), text),  # "no" answers any year
           SquadQuestion("u", "KPA", "How many tanks were sent in 2024?", (), text)]  # never from an unanswerable one
     got = {q.qid: q.question for q in swap_numbers([article], qs)}
     assert set(got) == {"y~number", "n~number"}
@@ -271,4 +271,17 @@ def test_number_swaps_take_a_figure_the_article_never_has():
     assert 2009 <= year <= 2039 and year not in (2023, 2024)  # near, and never a year the article has
     count = re.search(r"on ([\d,]+) trucks", got["n~number"]).group(1)
     assert count not in ("11,000", "22,000") and "," in count  # another size, written as the question writes it
+    assert _figure_in(text, "22000") and _figure_in("between four parties", "4")  # without commas, in words
     assert all(not q.answers for q in swap_numbers([article], qs))
+
+
+def test_a_table_of_other_synthetic_kinds_is_refused(tmp_path):
+    """A table collected before a kind of synthetic question existed would train without it."""
+    import pickle
+
+    path = tmp_path / "old.pkl"
+    path.write_bytes(pickle.dumps({"features": NAMES, "synthetic": ["elsewhere", "in_article"], "table": []}))
+    with pytest.raises(ValueError, match="other kinds of synthetic question"):
+        read_table(path)
+    write_table(path, [])
+    assert read_table(path) == []

@@ -41,8 +41,12 @@ CALENDAR = frozenset("january february march april may june july august septembe
 def anchors_of(q) -> Anchors:
     names = {w.lower() for n in q.names for w in TOKEN.findall(n)} | set(q.proper)
     names = {norm(w) for w in names if len(w) > 1 and w not in ("i",) and norm(w) not in CALENDAR}
-    numbers = tuple(dict.fromkeys(_bare(x) for x in re.findall(r"\d[\d,.]*\d|\d", q.text)))
+    numbers = tuple(dict.fromkeys(_bare(x) for x in FIGURE.findall(q.text)))
     return Anchors(tuple(sorted(names)), numbers, tuple(q.focus))
+
+
+# A figure with its separators, read the same way in questions and passages ("6,000", "2.5").
+FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 
 
 def _bare(figure: str) -> str:
@@ -59,8 +63,9 @@ def _words(text: str) -> frozenset[str]:
         out.add(stem(w))
         for part in w.split("-"):
             out.add(part)
-        if any(ch.isdigit() for ch in w):
-            out.add(_bare(w))
+    # Figures whole: the word pattern splits "6,000" at its comma, and a question's "6,000"
+    # must find the passage's.
+    out.update(_bare(x) for x in FIGURE.findall(text))
     return frozenset(out | set(content_stems(text)) | acronyms(text))
 
 

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from assistant.answering.model import DEFAULT_PATH, load
 
-from .train import PASSAGES_KEPT
-
 CARD = DEFAULT_PATH.parent / "MODEL_CARD.md"
 
 
@@ -40,7 +38,7 @@ are answerable. The map is monotone, so it changes the number shown, not which a
 **{model.decline_below:.3f}**: the lowest threshold at which, on out-of-fold picks weighted to that
 share, at least {c['precision_target']:.0%} of asserted answers are right. Below it the closest
 passages are shown as such (`not_stated`); below a best-passage score of {model.relevant_from:.3f}
-({PASSAGES_KEPT:.0%} of the questions whose closest passages hold the answer score above it) nothing is (`no_match`).
+({c['passages_kept']:.0%} of the questions whose closest passages hold the answer score above it) nothing is (`no_match`).
 
 **Other shares.** A reader who sets `NEWSQA_ANSWERABLE_SHARE` gets a map and a threshold fitted
 the same way at that share (linear between the shares fitted, the nearest beyond them; next

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .augment import KINDS
 from .dataset import SquadArticle, SquadQuestion, write_corpus
 from .metrics import CORRECT_F1, best, f1
 
@@ -93,7 +94,7 @@ def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progre
 
 def read_table(path: Path) -> list[QuestionRows]:
     """A candidate table pickled by ``assistant train --table``; ValueError (with what to do)
-    when it was collected by other code: other features, or before the swap kinds."""
+    when it was collected by other code: other features, or other kinds of synthetic question."""
     import pickle
 
     from assistant.answering.features import NAMES
@@ -101,7 +102,16 @@ def read_table(path: Path) -> list[QuestionRows]:
     saved = pickle.loads(Path(path).read_bytes())
     if saved.get("features") != NAMES:
         raise ValueError(f"{path} was collected with other features than this code computes: delete it to collect anew")
-    table = saved["table"]
-    if any(isinstance(t.synthetic, bool) for t in table):
-        raise ValueError(f"{path} was collected before the kinds of swapped-subject question: delete it to collect anew")
-    return table
+    if saved.get("synthetic") != list(KINDS):
+        raise ValueError(f"{path} was collected with other kinds of synthetic question than {list(KINDS)}: "
+                         "delete it to collect anew")
+    return saved["table"]
+
+
+def write_table(path: Path, table: list[QuestionRows]) -> None:
+    """Pickle ``table`` with what ``read_table`` checks: the features and the synthetic kinds."""
+    import pickle
+
+    from assistant.answering.features import NAMES
+
+    Path(path).write_bytes(pickle.dumps({"features": NAMES, "synthetic": list(KINDS), "table": table}))

@@ -44,7 +44,7 @@ from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
 from .augment import ELSEWHERE, FITS_CALIBRATION, IN_ARTICLE, NUMBER, synthetic_questions
-from .collect import QuestionRows, collect, read_table, squad_engine
+from .collect import QuestionRows, collect, read_table, squad_engine, write_table
 from .dataset import N_FOLDS, load
 from .metrics import CORRECT_F1, is_right, prior_weights, weighted_precision
 
@@ -65,8 +65,8 @@ GRADES = 3  # relevance 0-3 from a span's F1
 PRECISION_TARGET = 0.65
 # "no_match" below the best-passage score that this share of the answerable questions whose
 # closest passages hold the answer reach: those passages are still shown. A no_match tells
-# the user that no article answers, so it may hide an answer-holding passage only rarely
-# (at 0.95, on-topic news questions with long paraphrases fell under it: 0.465 against 0.346).
+# the user that no article answers, so it may hide an answer-holding passage only rarely (at
+# 0.95 the floor was 0.465, and four answerable seed paraphrases fell under it; HISTORY, 2026-11-30).
 PASSAGES_KEPT = 0.99
 # The product's default share of answerable questions (not the environment's: an eval run in
 # the same process sets NEWSQA_ANSWERABLE_SHARE, and the operating point must not follow it).
@@ -244,7 +244,7 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     points = tuple(operating_point(conf, share, picks, s) for s in SHARES)
     shown, threshold = next((pt.shown, pt.decline_below) for pt in points if pt.share == PRODUCT_SHARE)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
-            "product_answerable_share": PRODUCT_SHARE}
+            "passages_kept": PASSAGES_KEPT, "product_answerable_share": PRODUCT_SHARE}
     return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
                        bias=cal.bias, right_weights=cal.right_weights, right_bias=cal.right_bias, decline_below=threshold,
                        card=card, answerable_share=share, types=types,
@@ -386,9 +386,7 @@ def cli(argv: list[str] | None = None) -> int:
                 print(f"{sum(len(t.X) for t in table):,} candidate spans for {len(table):,} questions "
                       f"({sum(map(len, made.values())):,} synthetic) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         if args.table:
-            import pickle
-
-            args.table.write_bytes(pickle.dumps({"features": NAMES, "table": table}))
+            write_table(args.table, table)
     result = train(table, articles, log=lambda m: print(m, file=sys.stderr))
     from .card import write_card
 
