@@ -110,14 +110,15 @@ UNSEEN_TARGETS: dict[str, float] = {
 # (within the spread); all questions 63.97, 21.28, 86.38, 20.17, 88.68, 55.93; CI's subset of 400
 # fell to 61.4, 18.9, 86.9, 18.4, 92.3, 53.8 with a calibration gap of 12.3, two or three points
 # from one model draw to the next, as before. CI now asks all 2,805 questions (one more minute),
-# so one set of figures sets the floors: each rounded down. precision_at_prior (64 -> 63) and
-# quote_holds_answer (89 -> 88) move down by under a point, within the seed spread; the rest hold
-# or rise.
+# so one set of figures sets the floors: each less half a point (runs wobble by about 0.1;
+# index builds differ between machines), rounded down. precision_at_prior falls back to 63 and
+# quote_holds_answer to 88 (the figures fell by under a point: 64.1 -> 64.0, 89.3 -> 88.7);
+# passages_hold_answer (85) and has_ans_f1 (19) keep that half point of slack below them.
 UNSEEN_FLOORS: dict[str, float] = {
     "precision_at_prior": 63.0,
-    "answerable_right": 21.0,
-    "passages_hold_answer": 86.0,
-    "has_ans_f1": 20.0,
+    "answerable_right": 20.0,
+    "passages_hold_answer": 85.0,
+    "has_ans_f1": 19.0,
     "quote_holds_answer": 88.0,
     "overall_f1": 55.0,
 }
@@ -131,10 +132,10 @@ UNSEEN_FLOORS: dict[str, float] = {
 # prior shift alone overstated it. After: 5.6 (4.3, 6.3, 7.6, 4.4); no answer changed. CI's
 # subset read 11.3: 100 questions per fold spread over ten bins are mostly sampling noise, so
 # the ceiling (its figure, rounded up) only caught a return to the old overstatement. With all
-# 2,805 questions in CI (2026-11-30, fifth session; 5.6 after the comma fix) it is that figure,
-# rounded up.
+# 2,805 questions in CI (2026-11-30, fifth session; 5.6 after the comma fix) it is that figure
+# plus half a point, rounded up.
 UNSEEN_CEILINGS: dict[str, float] = {
-    "calibration_gap": 6.0,
+    "calibration_gap": 7.0,
 }
 
 
