@@ -35,13 +35,14 @@ def trim_end(text: str) -> int:
 _PHOTO = r"(?:File )?Photos? (?:by|courtesy of)"
 _VIA = r"[A-Z]{2,}(?:[-/][A-Z]{2,})*\s+via\s+[A-Z]{2,}"
 _BYLINE = r"\((?:Reporting|Writing|Additional reporting|Editing) by"
+_NEWS_AGENCY = r"Reuters|AP|AFP|UPI|Yonhap|Bloomberg|Xinhua|KCNA|TASS"
 CREDITS = re.compile(
     r"\bFILE PHOTO:"
     rf"|\b{_PHOTO}\s+[\w.&/-]+(?:/[\w.&-]+)*"
     rf"|\b{_VIA}/?(?:\s*(?:File Photo|Handout|Pool)\b)?"
     r"|\b[A-Z]{2,}/\s*(?:File Photo|Handout|Pool)\b"
     r"|\b[A-Z]{2,}(?:/[A-Z]{2,}(?:-[A-Z]{2,})?)+"
-    r"|\((?:Reuters|AP|AFP|UPI|Yonhap|Bloomberg|Xinhua|KCNA|TASS)\)\s*[-–—]*"
+    rf"|\((?:{_NEWS_AGENCY})\)\s*[-–—]*"
     rf"|{_BYLINE}[^)]*\)"
     r"|^[A-Z][A-Z .'-]{2,}[.,]\s+[A-Z][a-z]+\.? \d{1,2}(?:, \d{4})?\s+\([A-Za-z]+\)\s*[-–—]+",
     re.M)
@@ -63,8 +64,8 @@ def credit_ranges(text: str) -> list[tuple[int, int]]:
 # Shows 60 Percent Support" are headlines.
 CREDIT_OPENING = re.compile(rf"FILE PHOTO:|{_PHOTO}\b|{_BYLINE}\b|{_VIA}")
 _NAME_PART = re.compile(r"^(?:[A-Z0-9][\w.&'’-]*|of|the|and|for|de|du|la|via|[-–—;,.()/&]+)$")
-_AGENCY = re.compile(r"(?:Reuters|AP|AFP|EPA|EFE|EPA-EFE|Getty(?: Images)?|Yonhap|KCNA|KCTV|Xinhua|TASS|Sputnik|Kyodo"
-                     r"|Anadolu|UPI|Bloomberg|Pool|Handout|File Photo)(?:\s+via\s+[A-Z][\w-]*)?", re.I)
+_AGENCY = re.compile(rf"(?:{_NEWS_AGENCY}|EPA|EFE|EPA-EFE|Getty(?: Images)?|KCTV|Sputnik|Kyodo|Anadolu|Pool|Handout"
+                     r"|File Photo)(?:\s+via\s+[A-Z][\w-]*)?", re.I)
 SHORT_NAME = 4  # words: a photographer or a photo service, not a headline
 
 

@@ -58,8 +58,9 @@ def synthetic_questions(vocab, articles: list[SquadArticle], questions: list[Squ
             NUMBER: swap_numbers(articles, questions)}
 
 
-# A figure as a question writes it ("1973", "150", "11,000"), not part of a word or a decimal.
-FIGURE = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\w,]|[.,]\d)")
+# A figure as a question writes it ("1973", "150", "11,000"), not part of a word or a decimal
+# (grounding.FIGURE reads every figure of a passage, decimals included).
+QUESTION_FIGURE = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\w,]|[.,]\d)")
 MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?")
 YES_NO = re.compile(r"^\s*(?:in [^,]+,\s*)?(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would)\b", re.I)
 WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -90,7 +91,7 @@ def swap_numbers(articles: list[SquadArticle], questions: list[SquadQuestion]) -
     for q in questions:
         if not q.answerable or YES_NO.match(q.question):
             continue
-        figures = [m for m in FIGURE.finditer(q.question) if _swappable(q.question, m)]
+        figures = [m for m in QUESTION_FIGURE.finditer(q.question) if _swappable(q.question, m)]
         if not figures:
             continue
         m = rng.choice(figures)

@@ -6,8 +6,8 @@ the eval asks the same questions through ``ask()`` and reads about 0.005 of area
 A change to the features or the training is worth keeping when it moves the mean over
 seeds by more than their spread; one run can't tell. Beside the curve: the share of the
 synthetic questions of each kind (``augment``: a name or a year swapped) the fold models
-would assert, the product's worst kind of wrong answer, which a better area can hide. On the table of 2026-11-29 the seed
-alone moved the area from 0.279 to 0.293 (`evals/results/seed_spread.json`).
+would assert, the product's worst kind of wrong answer, which a better area can hide. On the
+table of 2026-11-29 the seed alone moved the area from 0.279 to 0.293 (`evals/results/seed_spread.json`).
 
     python -m evals.unseen.spread --table TABLE.pkl [--seeds 7 8 9 10 11]
 
