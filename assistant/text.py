@@ -14,6 +14,13 @@ say said says tell told according report reported reports also just only very no
 story up make makes made
 """.split())
 QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
+# Numbers as words, by value: "four parties" is a figure to grounding and to the number swaps.
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty").split()
+# A month's name or its abbreviation, whole: "Mar." and "March", never "Marines" or "declared".
+MONTH_NAME = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+              r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")
+MONTH = re.compile(rf"\b{MONTH_NAME}", re.I)
 
 
 @lru_cache(maxsize=1)

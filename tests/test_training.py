@@ -264,9 +264,12 @@ def test_number_swaps_take_a_figure_the_article_never_has():
           SquadQuestion("d", "KPA", "What happened on June 19?", ("a launch",), text),  # a day of the month: never
           SquadQuestion("p", "KPA", "What rose 2.5 times in 2008-09?", ("shells",), text),  # a decimal, a range: never
           SquadQuestion("b", "KPA", "Did North Korea send troops in 2024?", ("yes",), text),  # "no" answers any year
-          SquadQuestion("u", "KPA", "How many tanks were sent in 2024?", (), text)]  # never from an unanswerable one
+          SquadQuestion("u", "KPA", "How many tanks were sent in 2024?", (), text),  # never from an unanswerable one
+          SquadQuestion("c", "KPA", "In 2024, where did North Korea send troops?", ("Russia",), text),  # before a comma
+          SquadQuestion("m", "KPA", "Where did 20 Marines land?", ("Kursk",), text),  # a count, not a day of "Mar"
+          SquadQuestion("r", "KPA", "What rose by 12 per cent?", ("shells",), text)]  # a percentage: never
     got = {q.qid: q.question for q in swap_numbers([article], qs)}
-    assert set(got) == {"y~number", "n~number"}
+    assert set(got) == {"y~number", "n~number", "c~number", "m~number"}
     year = int(re.search(r"in (\d{4})\?$", got["y~number"]).group(1))
     assert 2009 <= year <= 2039 and year not in (2023, 2024)  # near, and never a year the article has
     count = re.search(r"on ([\d,]+) trucks", got["n~number"]).group(1)
@@ -275,13 +278,18 @@ def test_number_swaps_take_a_figure_the_article_never_has():
     assert all(not q.answers for q in swap_numbers([article], qs))
 
 
-def test_a_table_of_other_synthetic_kinds_is_refused(tmp_path):
-    """A table collected before a kind of synthetic question existed would train without it."""
-    import pickle
+def test_a_table_collected_by_other_code_is_refused(tmp_path, monkeypatch):
+    """A table collected before a change to grounding or the synthetic questions would train
+    on features this code no longer computes, whatever the features are called."""
+    import evals.unseen.collect as collect
 
-    path = tmp_path / "old.pkl"
-    path.write_bytes(pickle.dumps({"features": NAMES, "synthetic": ["elsewhere", "in_article"], "table": []}))
-    with pytest.raises(ValueError, match="other kinds of synthetic question"):
-        read_table(path)
+    assert {p.name for p in collect.TABLE_CODE} >= {"answering", "augment.py"}
+    code = tmp_path / "grounding.py"
+    code.write_text("FIGURE = 1\n")
+    monkeypatch.setattr(collect, "TABLE_CODE", (code,))
+    path = tmp_path / "table.pkl"
     write_table(path, [])
     assert read_table(path) == []
+    code.write_text("FIGURE = 2\n")
+    with pytest.raises(ValueError, match="collected by other code"):
+        read_table(path)

@@ -13,14 +13,13 @@ from functools import lru_cache
 import numpy as np
 
 from ..questions.question import Question
-from ..text import TOKEN, content_stems, digits, stem
+from ..text import MONTH, TOKEN, content_stems, digits, stem
 from .scoring import Scored
 
 DURATION = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few)\b"
                       r"[\w\s-]{0,15}?\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)
 DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|metres?|meters?)\b", re.I)
 WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
-MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 VAGUE_DATE = re.compile(r"\b(?:this|last|next|recent|coming|past|earlier|later)\b|\bago\b|\bday by day\b", re.I)
 SUPPORT = 0.25  # share of a further sentence's score added to a value it also states
 LABEL_WEIGHT = {"person": {"ORG": 0.5}, "place": {"ORG": 0.75}}

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import STOP, TOKEN, content_stems, norm, stem
+from ..text import NUMBER_WORDS, STOP, TOKEN, content_stems, digits, norm, stem
 
 ABSENT = 4
 NEAR = 1  # sentences on either side that count as the sentence's own context
@@ -29,7 +29,7 @@ class Anchors:
     """What the question names: capitalised words and corpus names, numbers, content stems."""
 
     names: tuple[str, ...]  # lower-cased words of names ("china", "kim", "jong")
-    numbers: tuple[str, ...]  # as ``_words`` keeps figures: "11,000" → "11000"
+    numbers: tuple[str, ...]  # as ``figures`` reads them: "11,000" → "11000"
     content: tuple[str, ...]  # content stems (the question's focus)
 
 
@@ -41,16 +41,23 @@ CALENDAR = frozenset("january february march april may june july august septembe
 def anchors_of(q) -> Anchors:
     names = {w.lower() for n in q.names for w in TOKEN.findall(n)} | set(q.proper)
     names = {norm(w) for w in names if len(w) > 1 and w not in ("i",) and norm(w) not in CALENDAR}
-    numbers = tuple(dict.fromkeys(_bare(x) for x in FIGURE.findall(q.text)))
+    numbers = tuple(dict.fromkeys(digits(x) for x in FIGURE.findall(q.text)))
     return Anchors(tuple(sorted(names)), numbers, tuple(q.focus))
 
 
 # A figure with its separators, read the same way in questions and passages ("6,000", "2.5").
 FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+_FIGURE = "#"  # marks a figure among a text's words: a question's "6" is not the "6" piece of "6,000"
 
 
-def _bare(figure: str) -> str:
-    return re.sub(r"[,.]", "", figure)
+@lru_cache(maxsize=1 << 12)
+def figures(text: str) -> frozenset[str]:
+    """Every figure of a text as grounding compares them: thousands commas dropped, decimals
+    kept ("6,000" → "6000"; "2.5" is not "25"), and number words as their figure ("four
+    parties" → "4")."""
+    found = {digits(x) for x in FIGURE.findall(text)}
+    found.update(str(NUMBER_WORDS.index(w)) for w in map(str.lower, TOKEN.findall(text)) if w in NUMBER_WORDS)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -63,15 +70,14 @@ def _words(text: str) -> frozenset[str]:
         out.add(stem(w))
         for part in w.split("-"):
             out.add(part)
-    # Figures whole: the word pattern splits "6,000" at its comma, and a question's "6,000"
-    # must find the passage's.
-    out.update(_bare(x) for x in FIGURE.findall(text))
+    # Figures whole and apart: the word pattern splits "6,000" at its comma, and a question's
+    # "6,000" must find the passage's.
+    out.update(_FIGURE + f for f in figures(text))
     return frozenset(out | set(content_stems(text)) | acronyms(text))
 
 
 # A run of capitalised words, with the small words names keep inside them.
 _NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of|for|and|the|on|de|du|la)?\s*[A-Z][\w'’-]*)+")
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 
 
 def acronyms(text: str) -> frozenset[str]:
@@ -85,8 +91,13 @@ def acronyms(text: str) -> frozenset[str]:
         while caps and caps[0].lower() in STOP:  # "The" opening a sentence is not the name's
             caps.pop(0)
         out.add("".join(w[0] for w in caps).lower())
-        out.add("".join(_NUMBER_WORDS.get(w.lower(), w[0].lower()) for w in caps))
+        out.add("".join(_figure_word(w) for w in caps))
     return frozenset(a for a in out if len(a) >= 2)
+
+
+def _figure_word(word: str) -> str:
+    w = word.lower()
+    return str(NUMBER_WORDS.index(w)) if w in NUMBER_WORDS else w[0]
 
 
 def _has_name(words: frozenset[str], name: str) -> bool:
@@ -131,7 +142,7 @@ def levels(engine, anchors: Anchors, row) -> Levels:
         return next((k for k, ring in enumerate(rings) if match(ring)), ABSENT)
 
     return Levels(tuple(level(lambda r, n=n: _has_name(r, n)) for n in anchors.names),
-                  tuple(level(lambda r, x=x: x in r) for x in anchors.numbers),
+                  tuple(level(lambda r, x=_FIGURE + x: x in r) for x in anchors.numbers),
                   tuple(level(lambda r, s=s: s in r) for s in anchors.content))
 
 

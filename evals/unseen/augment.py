@@ -39,7 +39,8 @@ from __future__ import annotations
 import random
 import re
 
-from assistant.answering.grounding import acronyms
+from assistant.answering.grounding import acronyms, figures
+from assistant.text import MONTH_NAME, digits
 
 from .dataset import SquadArticle, SquadQuestion
 
@@ -60,11 +61,8 @@ def synthetic_questions(vocab, articles: list[SquadArticle], questions: list[Squ
 
 # A figure as a question writes it ("1973", "150", "11,000"), not part of a word or a decimal
 # (grounding.FIGURE reads every figure of a passage, decimals included).
-QUESTION_FIGURE = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\w,]|[.,]\d)")
-MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?")
+QUESTION_FIGURE = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?!\w|[.,]\d)")
 YES_NO = re.compile(r"^\s*(?:in [^,]+,\s*)?(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would)\b", re.I)
-WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-         "seventeen eighteen nineteen twenty").split()
 
 
 def _swappable(question: str, m: re.Match) -> bool:
@@ -72,12 +70,12 @@ def _swappable(question: str, m: re.Match) -> bool:
     one the article lacks), not half of a range, a decade, a percentage or a formula
     ("2008-09", "1950's", "90%", "7n2 + 15n")."""
     before, after, n = question[:m.start()], question[m.end():], m.group()
-    if len(n) <= 2 and int(n) <= 31 and (re.search(rf"\b{MONTH}\s*$", before)
-                                         or re.match(rf"\s*(?:of\s+)?{MONTH}\b", after)):
+    if len(n) <= 2 and int(n) <= 31 and (re.search(rf"\b{MONTH_NAME}\s*$", before, re.I)
+                                         or re.match(rf"\s*(?:of\s+)?{MONTH_NAME}", after, re.I)):
         return False
     if re.search(r"\d\s*[-–/]\s*$", before) or re.match(r"\s*[-–/]\s*\d", after):
         return False
-    return not (re.match(r"(?:['’]?s\b|\s*%|\s*percent\b)", after) or re.search(r"[=+*^]\s*$", before)
+    return not (re.match(r"(?:['’]?s\b|\s*%|\s*per\s?cent\b)", after, re.I) or re.search(r"[=+*^]\s*$", before)
                 or re.match(r"\s*[=+*^]", after))
 
 
@@ -110,13 +108,9 @@ def swap_numbers(articles: list[SquadArticle], questions: list[SquadQuestion]) -
 
 
 def _figure_in(text: str, figure: str) -> bool:
-    """``figure`` in ``text`` as a whole number, with or without thousands commas, or in words
-    up to twenty ("four parties")."""
-    n = int(figure.replace(",", ""))
-    forms = {figure, str(n), f"{n:,}"}
-    if n < len(WORDS):
-        forms.add(WORDS[n])
-    return any(re.search(rf"(?<![\w.,]){re.escape(f)}(?![\w])", text, re.I) for f in forms)
+    """``figure`` in ``text`` as grounding reads figures: with or without thousands commas, or
+    in words ("four parties")."""
+    return digits(figure) in figures(text)
 
 
 def _pool(vocab) -> dict[str, list[str]]:

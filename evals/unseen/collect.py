@@ -92,26 +92,40 @@ def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progre
     return out
 
 
+# The code a table's rows come from: parsing, indexing, question analysis, the answer path's
+# features and grounding, and the questions (SQuAD's and the synthetic ones). Fitting is not in it.
+_ASSISTANT = Path(__file__).resolve().parents[2] / "assistant"
+TABLE_CODE = (_ASSISTANT / "text.py", _ASSISTANT / "corpus", _ASSISTANT / "index", _ASSISTANT / "questions",
+              _ASSISTANT / "answering", Path(__file__).with_name("augment.py"), Path(__file__),
+              Path(__file__).with_name("dataset.py"))
+
+
+def code_digest() -> str:
+    """A hash of the source that computes a candidate table (``TABLE_CODE``)."""
+    import hashlib
+
+    files = sorted(f for p in TABLE_CODE for f in ([p] if p.is_file() else p.rglob("*.py")))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def read_table(path: Path) -> list[QuestionRows]:
     """A candidate table pickled by ``assistant train --table``; ValueError (with what to do)
-    when it was collected by other code: other features, or other kinds of synthetic question."""
+    when other code collected it: a table made before a change to the features, grounding or
+    the synthetic questions would train a model on what this code no longer computes."""
     import pickle
 
-    from assistant.answering.features import NAMES
-
     saved = pickle.loads(Path(path).read_bytes())
-    if saved.get("features") != NAMES:
-        raise ValueError(f"{path} was collected with other features than this code computes: delete it to collect anew")
-    if saved.get("synthetic") != list(KINDS):
-        raise ValueError(f"{path} was collected with other kinds of synthetic question than {list(KINDS)}: "
-                         "delete it to collect anew")
+    if saved.get("code") != code_digest():
+        raise ValueError(f"{path} was collected by other code than this (features, grounding or synthetic questions "
+                         "changed since): delete it to collect anew")
     return saved["table"]
 
 
 def write_table(path: Path, table: list[QuestionRows]) -> None:
-    """Pickle ``table`` with what ``read_table`` checks: the features and the synthetic kinds."""
+    """Pickle ``table`` with what ``read_table`` checks: the code that collected it."""
     import pickle
 
-    from assistant.answering.features import NAMES
-
-    Path(path).write_bytes(pickle.dumps({"features": NAMES, "synthetic": list(KINDS), "table": table}))
+    Path(path).write_bytes(pickle.dumps({"code": code_digest(), "synthetic": list(KINDS), "table": table}))
