@@ -76,7 +76,9 @@ the article never contains, for one it contains away from the fact, and for a fi
 year it never contains ("How many troops were sent in 2019?").
 
 **Training.** LightGBM {c['params']['objective']} on the answerable questions (relevance graded
-by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']};
+by F1), {c['rounds']} rounds, {c['params']['num_leaves']} leaves, learning rate {c['params']['learning_rate']},
+{c.get('bags', 1)} rankers with seeds from {c['params']['seed']} averaged (bagged: one ranker's seed moved the
+cross-validated area by up to 0.014);
 answer-type model fitted per fold too, its probabilities for the ranker's training rows
 cross-fitted (never from a model that saw that row's fold); logistic-regression calibrations
 (scikit-learn) on out-of-fold picks; the threshold above on those picks. Trained {c['trained']}.
