@@ -14,9 +14,9 @@ say said says tell told according report reported reports also just only very no
 story up make makes made
 """.split())
 QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
-# Numbers as words, by value: "four parties" is a figure to grounding and to the number swaps.
-NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                "sixteen seventeen eighteen nineteen twenty").split()
+# Numbers as words and their figures: "four parties" is a figure to grounding and to the number swaps.
+FIGURE_OF_WORD = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                                  "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
 # A month's name or its abbreviation, whole: "Mar." and "March", never "Marines" or "declared".
 MONTH_NAME = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
               r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")

@@ -35,7 +35,6 @@ def test_bagged_rankers_are_their_mean_margin():
     model's margin must be exactly their mean, with no other file format."""
     import lightgbm as lgb
 
-    from assistant.answering.model import tree_scores
     from evals.unseen.train import averaged
 
     rng = np.random.default_rng(1)
@@ -46,9 +45,8 @@ def test_bagged_rankers_are_their_mean_margin():
     boosters = [lgb.train({**params, "seed": s}, lgb.Dataset(X, y), num_boost_round=20 + 5 * s) for s in range(3)]
     trees, depth = averaged([flatten_lightgbm(b.dump_model()) for b in boosters])
     mean_margin = np.mean([b.predict(X, raw_score=True) for b in boosters], axis=0)
-    got = tree_scores(AnswerModel(**trees, depth=depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0), scale=np.ones(0),
-                                  weights=np.zeros(0), bias=0.0, right_weights=np.zeros(0), right_bias=0.0,
-                                  decline_below=0.5), X)
+    got = AnswerModel(**trees, depth=depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0), scale=np.ones(0),
+                      weights=np.zeros(0), bias=0.0, right_weights=np.zeros(0), right_bias=0.0, decline_below=0.5).raw(X)
     np.testing.assert_allclose(got, 1 / (1 + np.exp(-mean_margin)), rtol=1e-6, atol=1e-9)
     assert not np.allclose(boosters[0].predict(X, raw_score=True), mean_margin)  # the bags differ
 

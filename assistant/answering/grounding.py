@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import NUMBER_WORDS, STOP, TOKEN, content_stems, digits, norm, stem
+from ..text import FIGURE_OF_WORD, STOP, TOKEN, content_stems, digits, norm, stem
 
 ABSENT = 4
 NEAR = 1  # sentences on either side that count as the sentence's own context
@@ -56,7 +56,7 @@ def figures(text: str) -> frozenset[str]:
     kept ("6,000" → "6000"; "2.5" is not "25"), and number words as their figure ("four
     parties" → "4")."""
     found = {digits(x) for x in FIGURE.findall(text)}
-    found.update(str(NUMBER_WORDS.index(w)) for w in map(str.lower, TOKEN.findall(text)) if w in NUMBER_WORDS)
+    found.update(FIGURE_OF_WORD[w] for w in map(str.lower, TOKEN.findall(text)) if w in FIGURE_OF_WORD)
     return frozenset(found)
 
 
@@ -91,13 +91,8 @@ def acronyms(text: str) -> frozenset[str]:
         while caps and caps[0].lower() in STOP:  # "The" opening a sentence is not the name's
             caps.pop(0)
         out.add("".join(w[0] for w in caps).lower())
-        out.add("".join(_figure_word(w) for w in caps))
+        out.add("".join(FIGURE_OF_WORD.get(w.lower(), w[0].lower()) for w in caps))
     return frozenset(a for a in out if len(a) >= 2)
-
-
-def _figure_word(word: str) -> str:
-    w = word.lower()
-    return str(NUMBER_WORDS.index(w)) if w in NUMBER_WORDS else w[0]
 
 
 def _has_name(words: frozenset[str], name: str) -> bool:

@@ -84,7 +84,7 @@ class AnswerModel:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Sigmoid of the summed leaf values: a ranking score, not yet a probability."""
-        return tree_scores(self, X)
+        return tree_scores(self.walk, X)
 
     def confidence(self, X: np.ndarray, raw: np.ndarray, i: int, answerable_share: float | None = None,
                    same: np.ndarray | None = None) -> float:
@@ -186,6 +186,7 @@ class Walk:
 
 
 def walk_of(trees) -> Walk:
+    """``trees``: anything with flattened trees' node arrays and ``depth``."""
     leaf = trees.left < 0
     node = np.arange(len(trees.left))
     children = np.stack([np.where(leaf, node, trees.left), np.where(leaf, node, trees.right)], axis=1)
@@ -193,12 +194,11 @@ def walk_of(trees) -> Walk:
                 np.where(leaf, np.inf, trees.threshold), children.ravel().astype(np.intp), trees.value, trees.depth)
 
 
-def tree_scores(trees, X: np.ndarray) -> np.ndarray:
-    """``AnswerModel.raw`` for anything with its flattened trees (node arrays, ``roots``,
-    ``depth``): the trainer scores spans before any calibration exists."""
+def tree_scores(w: Walk, X: np.ndarray) -> np.ndarray:
+    """Sigmoid of the summed leaf values of every row of ``X``: ``AnswerModel.raw``, and the
+    trainer's before any calibration exists."""
     if len(X) == 0:
         return np.zeros(0)
-    w = trees.walk if isinstance(trees, AnswerModel) else walk_of(trees)
     n, k = X.shape
     flat = np.ascontiguousarray(X, np.float64).ravel()
     row = (np.arange(n) * k)[:, None]

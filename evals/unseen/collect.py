@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .augment import KINDS
 from .dataset import SquadArticle, SquadQuestion, write_corpus
 from .metrics import CORRECT_F1, best, f1
 
@@ -128,4 +127,4 @@ def write_table(path: Path, table: list[QuestionRows]) -> None:
     """Pickle ``table`` with what ``read_table`` checks: the code that collected it."""
     import pickle
 
-    Path(path).write_bytes(pickle.dumps({"code": code_digest(), "synthetic": list(KINDS), "table": table}))
+    Path(path).write_bytes(pickle.dumps({"code": code_digest(), "table": table}))

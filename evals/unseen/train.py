@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,12 +33,14 @@ from assistant.answering.model import (
     DEFAULT_PATH,
     AnswerModel,
     OperatingPoint,
+    Walk,
     flatten_lightgbm,
     log_odds,
     regressions,
     save,
     shown_confidence,
     tree_scores,
+    walk_of,
 )
 from assistant.answering.spans import span_key
 from assistant.questions.answer_type import TypeModel, fit_types
@@ -85,10 +88,14 @@ class Fitted:
     trees: dict
     depth: int
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
+    @cached_property
+    def walk(self) -> Walk:
         from types import SimpleNamespace
 
-        return tree_scores(SimpleNamespace(**self.trees, depth=self.depth), X)
+        return walk_of(SimpleNamespace(**self.trees, depth=self.depth))
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        return tree_scores(self.walk, X)
 
 
 def fit(table: list[QuestionRows]) -> Fitted:
