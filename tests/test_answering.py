@@ -51,6 +51,56 @@ def test_bagged_rankers_are_their_mean_margin():
     assert not np.allclose(boosters[0].predict(X, raw_score=True), mean_margin)  # the bags differ
 
 
+def test_the_shipped_trees_score_as_a_plain_walk_of_each_tree():
+    """The level-by-level walk (shallow trees dropped as they reach a leaf) against the
+    obvious walk, one tree and one row at a time: the same scores to the last bit, NaNs and
+    values exactly at a threshold included."""
+    from assistant.answering.model import load
+
+    m = load(DEFAULT_PATH)
+    rng = np.random.default_rng(3)
+    X = rng.normal(0, 3, (20, m.feature.max() + 1))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    splits = rng.integers(0, len(m.threshold), (20, 8))
+    for j in range(8):
+        X[np.arange(20), m.feature[splits[:, j]]] = m.threshold[splits[:, j]]
+    X[:4] = [_down_to_deepest_leaf(m, root, X[i]) for i, root in enumerate(_deepest_trees(m, 4))]
+
+    def plain(x: np.ndarray) -> float:
+        leaves = []
+        for node in m.roots:
+            while m.left[node] >= 0:
+                node = m.left[node] if x[m.feature[node]] <= m.threshold[node] else m.right[node]
+            leaves.append(m.value[node])
+        return 1.0 / (1.0 + np.exp(-np.sum(np.asarray(leaves))))
+
+    assert m.raw(X).tolist() == [plain(x) for x in X]
+
+
+def _levels_below(m, node: int) -> int:
+    return 1 if m.left[node] < 0 else 1 + max(_levels_below(m, m.left[node]), _levels_below(m, m.right[node]))
+
+
+def _deepest_trees(m, k: int) -> list[int]:
+    return sorted(m.roots.tolist(), key=lambda r: -_levels_below(m, r))[:k]
+
+
+def _down_to_deepest_leaf(m, node: int, x: np.ndarray) -> np.ndarray:
+    """``x`` changed on the features that steer one tree down its longest path."""
+    x, lo, hi = x.copy(), {}, {}
+    while m.left[node] >= 0:
+        f, t = m.feature[node], m.threshold[node]
+        go_left = _levels_below(m, m.left[node]) >= _levels_below(m, m.right[node])
+        if go_left:
+            hi[f] = min(hi.get(f, np.inf), t)
+        else:
+            lo[f] = max(lo.get(f, -np.inf), t)
+        node = m.left[node] if go_left else m.right[node]
+    for f in lo.keys() | hi.keys():
+        x[f] = hi[f] if f in hi else lo[f] + 1.0
+    return x
+
+
 def _stub_model(**kw) -> AnswerModel:
     """An AnswerModel whose trees and regressions are empty: only its operating points matter."""
     return AnswerModel(*(np.zeros(1, int),) * 6, depth=1, **{k: np.zeros(0) for k in ("lo", "hi", "mean", "scale", "weights")},

