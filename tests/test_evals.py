@@ -7,6 +7,7 @@ the yardstick. The slow test runs every case and fails below ``evals.floors.FLOO
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -385,3 +386,18 @@ def test_unseen_prose_meets_its_floors(tmp_path):
     below = {k: round(getattr(run.ours, k), 1) for k, ok in check(run.ours).items() if ok is False}
     assert not below, f"unseen prose past its floors {UNSEEN_FLOORS} or ceilings {UNSEEN_CEILINGS}: {below}"
 
+
+
+def test_cases_are_asked_under_the_model_a_draw_names(seeded_env, tmp_path, monkeypatch):
+    """``evals.draws`` asks the cases through ``ask()`` with the draw's model, then leaves the
+    model setting as it found it (the real engine and the shipped model, three seed cases)."""
+    from assistant.answering.model import DEFAULT_PATH
+    from evals.draws import cases_under
+
+    lines = DEFAULT_CASES.read_text(encoding="utf-8").splitlines()
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSQA_ANSWER_MODEL", "/nowhere/model.json")
+    got = cases_under(DEFAULT_PATH, few)  # /nowhere would fail every case with a missing model
+    assert got["asserted"] >= 1 and got["accuracy"] is not None and 0.0 <= got["area"] <= 1.0
+    assert os.environ["NEWSQA_ANSWER_MODEL"] == "/nowhere/model.json"

@@ -147,6 +147,38 @@ def test_seed_spread_reports_each_seed_and_their_summary(tmp_path, monkeypatch):
     assert T.PARAMS is params  # the tool leaves the training parameters as it found them
 
 
+def test_another_draw_is_trained_into_its_own_folder(tmp_path, monkeypatch):
+    """``evals.draws``: a model drawn with other seeds is written apart, never over the shipped one."""
+    from types import SimpleNamespace
+
+    shipped = T.DEFAULT_PATH.read_bytes()
+    articles = [SimpleNamespace(title=f"article{i}", fold=i // 2) for i in range(8)]
+    params = T.PARAMS
+    with T.seeded(12):
+        T.train(_with_swapped(_table()), articles, log=lambda m: None, out=tmp_path)
+    assert T.PARAMS is params
+    assert sorted(p.name for p in tmp_path.iterdir()) == [T.DEFAULT_PATH.name, "fold0.json", "fold1.json",
+                                                          "fold2.json", "fold3.json"]
+    card = json.loads((tmp_path / T.DEFAULT_PATH.name).read_text())["card"]
+    assert card["params"]["seed"] == 12
+    assert json.loads((tmp_path / "fold2.json").read_text())["card"]["params"]["seed"] == 12
+    assert T.DEFAULT_PATH.read_bytes() == shipped
+
+
+def test_draws_summarise_every_figure_of_every_suite():
+    from evals.draws import summarise
+
+    def draw(p):
+        return {"seeds": {"asserted_precision": p, "asserted": 50}, "dev": {"asserted_precision": p - 0.1, "asserted": 20},
+                "unseen": {"precision_at_prior": 100 * p, "calibration_gap": None}}
+
+    got = summarise([draw(0.8), draw(0.9)])
+    assert got["seeds"]["asserted_precision"] == {"mean": 0.85, "sd": 0.0707, "min": 0.8, "max": 0.9, "runs": 2}
+    assert got["dev"]["asserted"]["sd"] == 0.0
+    assert got["unseen"]["precision_at_prior"]["mean"] == 85.0
+    assert got["unseen"]["calibration_gap"]["runs"] == 0  # not measured: no mean made up
+
+
 def test_the_shown_confidence_is_fitted_to_how_often_answers_are_right():
     """Picks whose prior-shifted probability overstates how often they are right (as a shift
     of P(right) by the change of prior does): the fitted map brings the shown confidence back

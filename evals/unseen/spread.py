@@ -35,15 +35,11 @@ OUT = Path(__file__).resolve().parents[1] / "results" / "seed_spread.json"
 
 def one_seed(table, seed: int) -> dict:
     """Area, operating point and precision at 20% answered right of the fold models."""
-    shipped = T.PARAMS
-    T.PARAMS = {**shipped, "seed": seed}  # the one knob: everything else trains as `assistant train` does
-    try:
+    with T.seeded(seed):
         held = list(T.fold_models(table))
-        points = [Point(float(c), is_right(p.answerable, p.f1), p.answerable, bool(c >= h.model.decline_below))
-                  for h in held for c, p in zip(h.product, h.real)]
-        swapped = {kind: np.concatenate([h.swapped(kind) for h in held]) for kind in KINDS}
-    finally:
-        T.PARAMS = shipped
+    points = [Point(float(c), is_right(p.answerable, p.f1), p.answerable, bool(c >= h.model.decline_below))
+              for h in held for c, p in zip(h.product, h.real)]
+    swapped = {kind: np.concatenate([h.swapped(kind) for h in held]) for kind in KINDS}
     c = curve(points, T.PRODUCT_SHARE)
     at_20 = c.precision_at(0.2)
     # None: no fold model asserts anything at its threshold / the curve never reaches 20%
@@ -63,7 +59,8 @@ def _round(x) -> float | None:
     return None if x is None else round(float(x), 4)
 
 
-def _summary(values: list[float | None]) -> dict:
+def spread_of(values: list[float | None]) -> dict:
+    """Mean, standard deviation, min and max of one figure over runs (None: not measured)."""
     got = [v for v in values if v is not None]
     if not got:
         return {"mean": None, "sd": None, "min": None, "max": None, "runs": 0}
@@ -87,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in args.seeds:
         runs.append(one_seed(table, seed))
         print(runs[-1], flush=True)
-    summary = {k: _summary([r[k] for r in runs])
+    summary = {k: spread_of([r[k] for r in runs])
                for k in ("area", "operating_coverage", "operating_precision", "precision_at_20", "swapped_asserted",
                          "swapped_in_article_asserted", "swapped_number_asserted")}
     args.out.write_text(json.dumps({"data": "SQuAD 2.0 folds by article, out-of-fold picks of the training table, "

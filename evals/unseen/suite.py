@@ -142,12 +142,13 @@ class UnseenRun:
                 "run_s": round(self.run_s, 1)}
 
 
-def _ask_fold(questions: list[SquadQuestion], fold: int, share: float, progress: bool) -> list[Outcome]:
+def _ask_fold(questions: list[SquadQuestion], fold: int, share: float, progress: bool,
+              fold_dir: Path = FOLD_DIR) -> list[Outcome]:
     from tqdm import tqdm
 
     from assistant import api
 
-    os.environ["NEWSQA_ANSWER_MODEL"] = str(FOLD_DIR / f"fold{fold}.json")
+    os.environ["NEWSQA_ANSWER_MODEL"] = str(fold_dir / f"fold{fold}.json")
     os.environ["NEWSQA_ANSWERABLE_SHARE"] = str(share)
     api.reset()
     out = []
@@ -186,7 +187,8 @@ def sample(questions: list[SquadQuestion], per_fold: int | None, fold_of: dict[s
 
 
 def run_unseen(per_fold: int | None = None, baseline: bool = True, progress: bool = True,
-               data_dir: Path | None = None) -> UnseenRun:
+               data_dir: Path | None = None, fold_dir: Path = FOLD_DIR) -> UnseenRun:
+    """Every question through ``ask()``, each fold by its model in ``fold_dir`` (trained without it)."""
     from assistant.answering.model import load as load_model
 
     started = time.perf_counter()
@@ -200,11 +202,11 @@ def run_unseen(per_fold: int | None = None, baseline: bool = True, progress: boo
     from assistant.settings import Settings
 
     share = Settings.from_env().answerable_share
-    thresholds = {k: load_model(FOLD_DIR / f"fold{k}.json").operating(share).decline_below for k in range(N_FOLDS)}
+    thresholds = {k: load_model(fold_dir / f"fold{k}.json").operating(share).decline_below for k in range(N_FOLDS)}
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
         with squad_engine(articles, data_dir or Path(tmp)):
             for k in range(N_FOLDS):
-                outcomes += _ask_fold([q for q in questions if fold_of[q.title] == k], k, share, progress)
+                outcomes += _ask_fold([q for q in questions if fold_of[q.title] == k], k, share, progress, fold_dir)
     declined = [Outcome(o.qid, o.fold, o.question, o.golds, None, None) for o in outcomes]
     llama = _llama_index(articles, outcomes, share) if baseline else None
     folds = {k: UnseenFigures.of([o for o in outcomes if o.fold == k], share) for k in range(N_FOLDS)}

@@ -20,6 +20,7 @@ import argparse
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -346,7 +347,23 @@ def fold_models(table: list[QuestionRows], card: dict | None = None):
         yield HeldOut(k, model, picks, _shown(model, real), real)
 
 
-def train(table: list[QuestionRows], articles, log=print) -> dict:
+@contextmanager
+def seeded(seed: int):
+    """Train as `assistant train` does, but with the rankers' seeds from ``seed``: the one
+    knob that draws another model from the same data (``spread``, ``evals.draws``)."""
+    global PARAMS
+    shipped = PARAMS
+    PARAMS = {**shipped, "seed": seed}
+    try:
+        yield
+    finally:
+        PARAMS = shipped
+
+
+def train(table: list[QuestionRows], articles, log=print, out: Path | None = None) -> dict:
+    """Fold models and the shipped model; ``out``: write all of them to that folder instead
+    of their places in the repository (another draw, kept apart from the shipped one)."""
+    fold_dir, shipped_path = (out, out / DEFAULT_PATH.name) if out else (FOLD_DIR, DEFAULT_PATH)
     base_card = {"trained": datetime.now(UTC).isoformat(timespec="seconds"), "data": "SQuAD 2.0 (CC BY-SA 4.0), "
                  "evals/data/squad2-open-half.json", "params": PARAMS, "rounds": ROUNDS, "bags": BAGS, "correct_f1": CORRECT_F1}
     outer_picks: list[TopPick] = []
@@ -357,7 +374,7 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
         titles = sorted({a.title for a in articles if a.fold == k})
         h.model.card.update({"held_out_articles": titles,
                              "trained_on_articles": sorted(a.title for a in articles if a.fold != k)})
-        save(h.model, FOLD_DIR / f"fold{k}.json")
+        save(h.model, fold_dir / f"fold{k}.json")
         outer_picks += h.picks  # synthetic ones too: the shipped model's calibration fits on FITS_CALIBRATION's
         figures[f"fold{k}"] = {"articles": titles, **_figures(h.product, h.real, h.model.decline_below, PRODUCT_SHARE),
                                "swapped_asserted": _pct(h.swapped_asserted()),
@@ -369,7 +386,7 @@ def train(table: list[QuestionRows], articles, log=print) -> dict:
     card = {**base_card, "fold": None, "trained_on_articles": sorted(a.title for a in articles),
             "cross_validated": figures}
     model = _model(final, outer_picks, card, fit_type_model(table), table)
-    save(model, DEFAULT_PATH)
+    save(model, shipped_path)
     return {"folds": figures, "decline_below": model.decline_below}
 
 
@@ -391,31 +408,38 @@ def _figures(conf: np.ndarray, picks: list[TopPick], threshold: float, product_s
             "answerable_right": round(100 * float(right[answerable & asserted].sum() / max(answerable.sum(), 1)), 1)}
 
 
+def table_at(path: Path | None, data_dir: Path | None = None) -> list[QuestionRows]:
+    """The candidate table pickled at ``path``; collected (and written there) when missing:
+    every question, real and synthetic, through the assistant's own candidate path."""
+    if path and path.exists():
+        return read_table(path)
+    articles, questions = load()
+    fold_of = {a.title: a.fold for a in articles}
+    with tempfile.TemporaryDirectory() as tmp:
+        with squad_engine(articles, data_dir or Path(tmp)) as eng:
+            t0 = time.perf_counter()
+            table = collect(eng, questions, fold_of)
+            made = synthetic_questions(eng.vocab, articles, questions)
+            for kind, swapped in made.items():
+                table += collect(eng, swapped, fold_of, synthetic=kind)
+            print(f"{sum(len(t.X) for t in table):,} candidate spans for {len(table):,} questions "
+                  f"({sum(map(len, made.values())):,} synthetic) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if path:
+        write_table(path, table)
+    return table
+
+
 def cli(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="assistant train", description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", type=Path, help="keep the SQuAD index here (default: a temporary folder)")
     p.add_argument("--table", type=Path, help="reuse the candidate table pickled here by an earlier run with the same "
                                               "code (written when missing): refits without re-running 2,805 questions")
     args = p.parse_args(argv)
-    articles, questions = load()
-    fold_of = {a.title: a.fold for a in articles}
-    if args.table and args.table.exists():
-        try:
-            table = read_table(args.table)
-        except ValueError as exc:
-            p.error(str(exc))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            with squad_engine(articles, args.data_dir or Path(tmp)) as eng:
-                t0 = time.perf_counter()
-                table = collect(eng, questions, fold_of)
-                made = synthetic_questions(eng.vocab, articles, questions)
-                for kind, swapped in made.items():
-                    table += collect(eng, swapped, fold_of, synthetic=kind)
-                print(f"{sum(len(t.X) for t in table):,} candidate spans for {len(table):,} questions "
-                      f"({sum(map(len, made.values())):,} synthetic) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        if args.table:
-            write_table(args.table, table)
+    articles, _ = load()
+    try:
+        table = table_at(args.table, args.data_dir)
+    except ValueError as exc:
+        p.error(str(exc))
     result = train(table, articles, log=lambda m: print(m, file=sys.stderr))
     from .card import write_card
 
