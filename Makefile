@@ -2,7 +2,7 @@
 VENV  := .venv
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test eval train bench bench-scale browser postgres install
+.PHONY: run test eval draws train bench bench-scale browser postgres install
 
 install: $(STAMP)
 
@@ -12,20 +12,32 @@ $(STAMP): pyproject.toml
 	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pip install -q --disable-pip-version-check -e '.[dev]'
 	rm -f $(VENV)/.installed-*; touch $@
 
+# The project's own bytecode, written even where PYTHONDONTWRITEBYTECODE is set (as on these
+# machines): without it every cold `assistant ask` compiles the sources again (about 0.2 s).
+BYTECODE := $(VENV)/bin/python -m compileall -q assistant vectorstore ui
+
 run: $(STAMP)
+	@$(BYTECODE)
 	$(VENV)/bin/assistant ui
 
 test: $(STAMP) browser postgres
+	@$(BYTECODE)
 	$(VENV)/bin/python -m pytest
 
 eval: $(STAMP)
 	$(VENV)/bin/assistant eval --baseline
+
+# Every suite under five draws of the answer model (its LightGBM seeds), mean and spread
+# (evals/results/draws.json; about 30 min): how far one draw's figures are from the next.
+draws: $(STAMP)
+	$(VENV)/bin/python -m evals.draws
 
 # Refit the answer model on the SQuAD 2.0 folds (assistant/answering/models/, evals/unseen/models/).
 train: $(STAMP)
 	$(VENV)/bin/assistant train
 
 bench: $(STAMP)
+	@$(BYTECODE)
 	$(VENV)/bin/python benchmarks/run.py
 
 # Cost against corpus size (1k, 10k, 100k sentences; embedded and `chroma run`) plus ingest
@@ -36,6 +48,7 @@ bench: $(STAMP)
 #   make bench-scale SIZES=10000 SCALE_ARGS="--modes embedded,shared --merge --compare-runs 0"
 SIZES ?= 1000,10000,100000
 bench-scale: $(STAMP)
+	@$(BYTECODE)
 	$(VENV)/bin/python benchmarks/scale.py --sizes $(SIZES) $(SCALE_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work offline).
