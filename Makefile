@@ -28,7 +28,7 @@ eval: $(STAMP)
 	$(VENV)/bin/assistant eval --baseline
 
 # Every suite under five draws of the answer model (its LightGBM seeds), mean and spread
-# (evals/results/draws.json; about 30 min): how far one draw's figures are from the next.
+# (evals/results/draws.json; about 40 min): how far one draw's figures are from the next.
 draws: $(STAMP)
 	$(VENV)/bin/python -m evals.draws
 

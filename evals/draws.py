@@ -11,7 +11,7 @@ compare means over draws, and read a floor against the spread (`evals/results/dr
     python -m evals.draws [--table TABLE.pkl] [--seeds 7 12 17 22 27] [--out FILE]   (make draws)
 
 ``TABLE.pkl``: the candidate table ``assistant train --table`` writes (collected, and written
-there when given, if missing: about 2 minutes). Each draw takes about 5 minutes on 2 cores.
+there when given, if missing: about 3 minutes). Each draw takes about 7 minutes on 2 cores.
 """
 from __future__ import annotations
 
