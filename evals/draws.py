@@ -23,10 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from .cases import DEFAULT_CASES, load_cases
 from .unseen import train as T
-from .unseen.spread import spread_of
+from .unseen.spread import SEEDS, rounded, spread_of
 
 DEV_CASES = DEFAULT_CASES.with_name("dev_cases.jsonl")
 OUT = Path(__file__).resolve().parent / "results" / "draws.json"
@@ -43,21 +44,16 @@ def cases_under(model: Path, cases_path: Path) -> dict[str, Any]:
     from .report import risk_curves
     from .runner import run_suite
 
-    saved = os.environ.get("NEWSQA_ANSWER_MODEL")
-    os.environ["NEWSQA_ANSWER_MODEL"] = str(model)
-    api.reset()
-    try:
-        run = run_suite(load_cases(cases_path), progress=False, cases_path=cases_path)
-    finally:
-        if saved is None:
-            os.environ.pop("NEWSQA_ANSWER_MODEL", None)
-        else:
-            os.environ["NEWSQA_ANSWER_MODEL"] = saved
+    with patch.dict(os.environ, {"NEWSQA_ANSWER_MODEL": str(model)}):
         api.reset()
+        try:
+            run = run_suite(load_cases(cases_path), progress=False, cases_path=cases_path)
+        finally:
+            api.reset()
     o = run.ours.overall
-    return {**{k: _round(getattr(o, k)) for k in SEED_FIGURES},
+    return {**{k: rounded(getattr(o, k)) for k in SEED_FIGURES},
             "asserted": sum(r.answered for r in run.ours.results),
-            "area": _round(risk_curves(run)["seeds"].area)}
+            "area": rounded(risk_curves(run)["seeds"].area)}
 
 
 def unseen_under(folder: Path, data_dir: Path) -> dict[str, Any]:
@@ -68,8 +64,8 @@ def unseen_under(folder: Path, data_dir: Path) -> dict[str, Any]:
 
     run = run_unseen(baseline=False, progress=False, data_dir=data_dir, fold_dir=folder)
     o = run.ours
-    return {**{k: _round(getattr(o, k)) for k in UNSEEN_FIGURES},
-            "area": _round(curve(risk_points(run.outcomes), run.share).area)}
+    return {**{k: rounded(getattr(o, k)) for k in UNSEEN_FIGURES},
+            "area": rounded(curve(risk_points(run.outcomes), run.share).area)}
 
 
 def one_draw(table, articles, seed: int, folder: Path, squad_dir: Path) -> dict[str, Any]:
@@ -78,7 +74,7 @@ def one_draw(table, articles, seed: int, folder: Path, squad_dir: Path) -> dict[
         T.train(table, articles, log=lambda m: None, out=folder)
     trained = time.perf_counter() - t0
     model = folder / T.DEFAULT_PATH.name
-    return {"seed": seed, "decline_below": _round(json.loads(model.read_text())["decline_below"]),
+    return {"seed": seed, "decline_below": rounded(json.loads(model.read_text())["decline_below"]),
             "seeds": cases_under(model, DEFAULT_CASES), "dev": cases_under(model, DEV_CASES),
             "unseen": unseen_under(folder, squad_dir),
             "minutes": {"train": round(trained / 60, 1), "all": round((time.perf_counter() - t0) / 60, 1)}}
@@ -93,10 +89,6 @@ def summarise(draws: list[dict[str, Any]]) -> dict[str, dict[str, dict]]:
     return out
 
 
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(float(x), 4)
-
-
 def main(argv: list[str] | None = None) -> int:
     from assistant.settings import apply_offline_env
 
@@ -104,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="python -m evals.draws", description=__doc__.splitlines()[0])
     p.add_argument("--table", type=Path, help="candidate table (`assistant train --table`); default: collect it")
-    # Spaced by the bags, as in evals.unseen.spread: each draw averages seeds seed .. seed + BAGS - 1.
-    p.add_argument("--seeds", type=int, nargs="+", default=[T.PARAMS["seed"] + T.BAGS * i for i in range(5)])
+    p.add_argument("--seeds", type=int, nargs="+", default=SEEDS)  # spaced by the bags, as in spread
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     apply_offline_env()

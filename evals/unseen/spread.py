@@ -30,6 +30,9 @@ from .collect import read_table
 from .metrics import is_right
 
 SHIPPED_SEED = T.PARAMS["seed"]
+# Spaced by the bags: each seed's ranker averages seeds seed .. seed + BAGS - 1, and
+# overlapping bags would understate the spread.
+SEEDS = [SHIPPED_SEED + T.BAGS * i for i in range(5)]
 OUT = Path(__file__).resolve().parents[1] / "results" / "seed_spread.json"
 
 
@@ -44,18 +47,18 @@ def one_seed(table, seed: int) -> dict:
     at_20 = c.precision_at(0.2)
     # None: no fold model asserts anything at its threshold / the curve never reaches 20%
     op = c.operating or (None, None)
-    return {"seed": seed, "area": round(c.area, 4), "operating_coverage": _round(op[0]),
-            "operating_precision": _round(op[1]), "precision_at_20": _round(at_20),
+    return {"seed": seed, "area": round(c.area, 4), "operating_coverage": rounded(op[0]),
+            "operating_precision": rounded(op[1]), "precision_at_20": rounded(at_20),
             # swapped-subject questions asserted, over all folds (the product's worst wrong answer)
             "swapped_asserted": _share(swapped[ELSEWHERE]), "swapped_in_article_asserted": _share(swapped[IN_ARTICLE]),
             "swapped_number_asserted": _share(swapped[NUMBER])}
 
 
 def _share(asserted: np.ndarray) -> float | None:
-    return _round(asserted.mean()) if len(asserted) else None
+    return rounded(asserted.mean()) if len(asserted) else None
 
 
-def _round(x) -> float | None:
+def rounded(x) -> float | None:
     return None if x is None else round(float(x), 4)
 
 
@@ -71,9 +74,7 @@ def spread_of(values: list[float | None]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals.unseen.spread", description=__doc__.splitlines()[0])
     p.add_argument("--table", type=Path, required=True)
-    # Spaced by the bags: each seed's ranker averages seeds seed .. seed + BAGS - 1, and
-    # overlapping bags would understate the spread.
-    p.add_argument("--seeds", type=int, nargs="+", default=[SHIPPED_SEED + T.BAGS * i for i in range(5)])
+    p.add_argument("--seeds", type=int, nargs="+", default=SEEDS)
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     try:

@@ -93,7 +93,7 @@ class Fitted:
     def walk(self) -> Walk:
         from types import SimpleNamespace
 
-        return walk_of(SimpleNamespace(**self.trees, depth=self.depth))
+        return walk_of(SimpleNamespace(**self.trees))
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         return tree_scores(self.walk, X)
