@@ -65,9 +65,14 @@ TARGETS: dict[str, float] = {
 # citation recall 0.956-0.967, refusal recall 0.818-0.955. With nothing changed, one draw of
 # the five falls under the refusal floor and another under those of answerable answered right
 # and accuracy: a retrain is judged against that spread, never by one draw.
+# 2026-11-30 (eighth session): a headline no longer lends every sentence of its article its
+# predicate (``scoring.context_stems``: of the title, only the question's names count), and
+# the model was retrained on the table that computes it. Seeds: precision 0.887 (47 of 53),
+# answerable answered right 0.522, accuracy 0.598, citation recall 0.944, refusal recall
+# 0.909. The precision floor rises to that less one case; the others hold.
 FLOORS: dict[str, float] = {
     "accuracy": 0.59,
-    "asserted_precision": 0.83,
+    "asserted_precision": 0.86,
     "answerable_right": 0.52,
     "citation_recall": 0.94,
     "verbatim_rate": 1.00,
@@ -135,11 +140,16 @@ UNSEEN_TARGETS: dict[str, float] = {
 # 21.28; the shipped seed is now the lowest of the five at the operating point, 60.4% out of
 # fold). By the rule above precision_at_prior falls to 59 and quote_holds_answer to 87;
 # answerable_right rises to 21 and has_ans_f1 to 20.
+# Headlines lend a sentence only the question's names (2026-11-30, eighth session; five seeds
+# out of fold on one SQuAD index, both sides: area 0.2919 -> 0.2932, operating point 62.4% at
+# 22.5% -> 63.3% at 22.8%). The shipped draw through ask(): 62.1, 23.2, 86.0, 22.3, 88.2, 55.6,
+# calibration gap 6.7. By the rule above precision_at_prior rises to 61, answerable_right to 22
+# and has_ans_f1 to 21.
 UNSEEN_FLOORS: dict[str, float] = {
-    "precision_at_prior": 59.0,
-    "answerable_right": 21.0,
+    "precision_at_prior": 61.0,
+    "answerable_right": 22.0,
     "passages_hold_answer": 85.0,
-    "has_ans_f1": 20.0,
+    "has_ans_f1": 21.0,
     "quote_holds_answer": 87.0,
     "overall_f1": 55.0,
 }

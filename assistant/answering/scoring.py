@@ -2,7 +2,8 @@
 
 Fused ranks order candidates but say nothing about whether any of them is relevant,
 so relevance mixes the dense cosine with the idf-weighted share of the question's
-words that the sentence (with its previous sentence and its article's title) covers.
+words that the sentence covers, with its previous sentence, its article's outlet and
+dateline, and of its title the question's names (``context_stems``).
 Words the corpus has never seen are left to the dense score: they are how paraphrases
 ("vessel that tipped over") differ from the text ("capsized warship").
 """
@@ -37,7 +38,7 @@ class Scored:
     names_ok: bool  # every corpus name of the question is in the sentence's context
 
 
-def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 0) -> str:
+def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 0, title: bool = True) -> str:
     rows = engine.by_doc.get(row.doc_id, [])
     # A photo credit or byline beside the sentence is no context: its agency names would
     # count as words the passage covers ("KCNA" from "Photo by KCNA/EPA-EFE").
@@ -45,7 +46,7 @@ def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 
                if r.idx == row.idx or not is_credit_line(r.text)] or [row.text]
     art = engine.articles.get(row.doc_id, {})
     # Title, outlet and dateline too: "...reported in the June 4 UPI story" names the article.
-    head = f"{art.get('title', '')}\n{art.get('outlet', '')} {art.get('date_text', '')}"
+    head = f"{art.get('title', '') if title else ''}\n{art.get('outlet', '')} {art.get('date_text', '')}"
     return head + "\n" + "\n".join(context)
 
 
@@ -64,9 +65,24 @@ def coverage(engine: Engine, stems: list[str], have: set[str], soft: dict[str, d
     return covered / total if total else 0.0
 
 
+def name_stems(q: Question) -> frozenset[str]:
+    return frozenset(st for n in q.names for st in content_stems(n))
+
+
 def predicate_stems(q: Question) -> list[str]:
-    named = {st for n in q.names for st in content_stems(n)}
+    named = name_stems(q)
     return [s for s in q.focus if s not in named]
+
+
+def context_stems(engine: Engine, row: SentenceRow, named: frozenset[str]) -> set[str]:
+    """Content stems of the sentence's window (``window_text``), of whose title only the
+    question's names count. A news headline states a fact ("North Korea raises capsized
+    warship"): its predicate would otherwise cover every sentence of the article, and "When
+    did the destroyer capsize?" find the warship's launch date "covered" by the headline.
+    SQuAD's titles, which the model learns from, name only the subject ("Steam engine")."""
+    have = set(content_stems(window_text(engine, row, title=False)))
+    title = str(engine.articles.get(row.doc_id, {}).get("title", ""))
+    return have | (set(content_stems(title)) & named)
 
 
 NAME_CHECK = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
@@ -80,11 +96,11 @@ def question_names(engine: Engine, q: Question) -> list[str]:
 def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
     names = question_names(engine, q)
     pred = predicate_stems(q)
+    named = name_stems(q)
     out = []
     for hit in hits[:CANDIDATES]:
         row = engine.rows[hit.node_id]
-        window = window_text(engine, row)
-        have = set(content_stems(window))
+        have = context_stems(engine, row, named)
         cov = coverage(engine, q.focus, have, q.soft)
         pcov = coverage(engine, pred, have, q.soft) if pred else cov
         wide = window_text(engine, row, before=3, after=1)  # "..., Doo said." two sentences on
