@@ -19,7 +19,7 @@ from ..questions.question import Question
 from ..text import TOKEN, content_stems, stem
 from .extract import candidates, proximity, sentence_tokens
 from .grounding import ABSENT, anchors_of, levels
-from .scoring import Scored, context_stems, name_stems
+from .scoring import Scored
 from .spans import Span
 
 KINDS = ["what", "money", "measure", "age", "number", "time", "date", "duration", "treaty", "place", "building",
@@ -129,7 +129,6 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
     asked_type = focus_noun(q)
     anchors = anchors_of(q)
     grounded: dict[str, list[float]] = {}
-    named = name_stems(q)
     rows = []
     for sp in spans:
         s = sp.sentence
@@ -147,8 +146,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
         dists = dl + dr
         others = by_sentence[s.row.node_id]
         if s.row.node_id not in missing:
-            have = context_stems(engine, s.row, named)
-            lacking = [st for st in focus if st not in have]
+            lacking = [st for st in focus if st not in s.context]
             missing[s.row.node_id] = (len(lacking) / max(len(focus), 1), max((idf(st) for st in lacking), default=0.0) / max_idf)
         word = (re.findall(r"[A-Za-z]+", sp.value) or [""])[-1].lower()
         if asked_type and word and word not in head_sim:

@@ -36,6 +36,7 @@ class Scored:
     predicate: float  # coverage of the words that are not names: what is asked *about* them
     score: float
     names_ok: bool  # every corpus name of the question is in the sentence's context
+    context: frozenset[str]  # the content stems that coverage read (``context_stems``): the features read them too
 
 
 def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 0, title: bool = True) -> str:
@@ -74,15 +75,15 @@ def predicate_stems(q: Question) -> list[str]:
     return [s for s in q.focus if s not in named]
 
 
-def context_stems(engine: Engine, row: SentenceRow, named: frozenset[str]) -> set[str]:
+def context_stems(engine: Engine, row: SentenceRow, named: frozenset[str]) -> frozenset[str]:
     """Content stems of the sentence's window (``window_text``), of whose title only the
     question's names count. A news headline states a fact ("North Korea raises capsized
     warship"): its predicate would otherwise cover every sentence of the article, and "When
     did the destroyer capsize?" find the warship's launch date "covered" by the headline.
     SQuAD's titles, which the model learns from, name only the subject ("Steam engine")."""
-    have = set(content_stems(window_text(engine, row, title=False)))
+    have = frozenset(content_stems(window_text(engine, row, title=False)))
     title = str(engine.articles.get(row.doc_id, {}).get("title", ""))
-    return have | (set(content_stems(title)) & named)
+    return have | (frozenset(content_stems(title)) & named)
 
 
 NAME_CHECK = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
@@ -107,7 +108,7 @@ def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
         present = sum(_mentions(wide, n) for n in names) / len(names) if names else 1.0
         score = COSINE_WEIGHT * max(hit.cosine, 0.0) + (1 - COSINE_WEIGHT) * (0.4 * cov + 0.6 * pcov)
         # A passage that misses a name the question gives is probably about someone else.
-        out.append(Scored(row, hit, cov, pcov, score * (0.6 + 0.4 * present), present > 0.5))
+        out.append(Scored(row, hit, cov, pcov, score * (0.6 + 0.4 * present), present > 0.5, have))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
