@@ -64,6 +64,19 @@ class Citation:
         return d
 
 
+@dataclass(frozen=True)
+class ResolvedDate:
+    """A relative date in the short answer ("on Tuesday", "last month") and the calendar date
+    it names, counted from the date of the article quoted at [marker]: worked out, never quoted."""
+
+    text: str  # as the short answer has it
+    date: str  # "Tuesday, June 17, 2025", "May 2025"
+    marker: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 ANSWERED, NOT_STATED, NO_MATCH = "answered", "not_stated", "no_match"
 STATUSES = (ANSWERED, NOT_STATED, NO_MATCH)
 
@@ -102,6 +115,8 @@ class Answer:
     # When it declined: the span the model would have answered with, at ``confidence``. The
     # evals read it to draw risk against coverage at every threshold; it is never shown.
     candidate: str | None = None
+    # The relative dates in the short answer, as calendar dates (``answering.dates``)
+    dates: list[ResolvedDate] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.status:
@@ -123,6 +138,7 @@ class Answer:
             "reason": self.reason,
             "confidence": self.confidence,
             "not_about": self.not_about,
+            "dates": [d.to_dict() for d in self.dates],
             "timings_ms": self.timings_ms,
         }
 

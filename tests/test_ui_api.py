@@ -167,6 +167,17 @@ def test_not_stated_markdown_is_a_notice_then_cited_passages():
     assert "**" not in md.split("**Sources**")[0]  # nothing bold before the sources: no short answer
 
 
+def test_a_relative_date_is_shown_beside_the_answer_with_its_source():
+    cite = {"marker": 1, "quote": "It was launched on Tuesday.", "doc_id": "a", "title": "T", "outlet": "O",
+            "date": "d", "start": 0, "end": 1, "also_in": []}
+    md = render.answer_markdown({"status": "answered", "answered": True, "short_answer": "Tuesday", "text": "",
+                                 "confidence": 0.8, "citations": [cite],
+                                 "dates": [{"text": "Tuesday", "date": "Tuesday, July 1, 2025", "marker": 1}]})
+    bold, rest = md.split("\n", 1)
+    assert bold == "**Tuesday**"  # the answer stays as the article words it
+    assert "Tuesday, July 1, 2025" in rest.split("> ")[0] and "counted from the date of \\[1\\]" in rest
+
+
 def test_a_warm_answer_comes_within_a_second(client, seeded_env):
     import time
 

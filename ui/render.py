@@ -94,6 +94,9 @@ def answer_markdown(answer: Any) -> str:
     short = _get(answer, "short_answer")
     if short:
         lines.append(f"**{md_literal(short)}**")
+    for d in _get(answer, "dates") or ():
+        lines.append(f"📅 *{md_literal(_get(d, 'text'))} is {md_literal(_get(d, 'date'))}* "
+                     f"(counted from the date of \\[{int(_get(d, 'marker'))}\\])")
     if _get(answer, "conflict"):
         lines.append("⚖ *The sources disagree; each side is quoted below.*")
     confidence = _get(answer, "confidence")

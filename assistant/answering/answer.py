@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..models import NO_MATCH, NOT_STATED, Answer, Citation
+from ..models import NO_MATCH, NOT_STATED, Answer, Citation, ResolvedDate
 from ..questions.question import Question
 from . import render
 from .conflicts import comparable
+from .dates import published_on, resolve
 from .dedupe import same_event, same_sentence, same_story
 from .extract import MONTH, WEEKDAY, Candidate, answers, compatible
 from .grounding import anchors_of, far_names
@@ -64,15 +65,34 @@ def compose(engine: Engine, c: Candidates) -> Answer:
         cites = _citations(engine, [_support(s)[0] for s in sides], scored)
         note = "**The sources disagree:** " + " · ".join(f"{s.value} [{_marker_for(cites, s)}]" for s in sides)
         short = f"{top.value} or {rival.value} (sources disagree)"
-        return Answer(q.text, True, short, render.answer_text(short, cites, note, confidence), cites,
-                      conflict=True, confidence=confidence)
+        dates = _dates(engine, sides, cites)
+        return Answer(q.text, True, short, render.answer_text(short, cites, note, confidence, dates), cites,
+                      conflict=True, confidence=confidence, dates=dates)
     # The sentence holding the answer comes first; among those, one that states the
     # question's own figures and dates ("June 17" in "Who visited Pyongyang on June 17?").
     asked = set(re.findall(r"\d+", q.text))
     support = sorted(_support(top), key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -_mention(top, s)))
     cites = _citations(engine, support[: engine.settings.max_quotes], scored)
-    return Answer(q.text, True, top.value, render.answer_text(top.value, cites, confidence=confidence), cites,
-                  confidence=confidence)
+    dates = _dates(engine, [top], cites)
+    return Answer(q.text, True, top.value, render.answer_text(top.value, cites, confidence=confidence, dates=dates), cites,
+                  confidence=confidence, dates=dates)
+
+
+def _dates(engine: Engine, values: list[Candidate], cites: list[Citation]) -> list[ResolvedDate]:
+    """Each relative date among ``values`` ("on Tuesday"), counted from the date of the first
+    quoted article that states it."""
+    out = []
+    for c in values:
+        if c.label not in DATE_LABELS:
+            continue
+        marker = _marker_for(cites, c)
+        cite = next(x for x in cites if x.marker == marker)
+        art = engine.articles[cite.doc_id]
+        published = published_on(art.get("date_iso"), art.get("date_text"))
+        when = resolve(c.value, published) if published else None
+        if when:
+            out.append(ResolvedDate(c.value, when, marker))
+    return out
 
 
 def _mention(c: Candidate, s: Scored) -> float:

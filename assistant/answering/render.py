@@ -1,7 +1,7 @@
 """The answer as the user reads it (Markdown): short answer, quotes with [n], sources."""
 from __future__ import annotations
 
-from ..models import Citation
+from ..models import Citation, ResolvedDate
 
 DECLINE = "The articles don't say."
 NOT_STATED = "Not stated in the articles."
@@ -31,9 +31,17 @@ def sources_block(citations: list[Citation]) -> str:
     return "**Sources**\n\n" + "\n\n".join(citation_line(c) for c in citations)
 
 
+def dates_note(dates: list[ResolvedDate]) -> str:
+    """ "on Tuesday is Tuesday, June 17, 2025 (counted from the date of [1])": the worked-out
+    date beside the verbatim one, never in its place."""
+    return "; ".join(f"{d.text} is {d.date} (counted from the date of [{d.marker}])" for d in dates)
+
+
 def answer_text(short: str, citations: list[Citation], conflict_note: str | None = None,
-                confidence: float | None = None) -> str:
+                confidence: float | None = None, dates: list[ResolvedDate] | None = None) -> str:
     parts = [f"**{short}**"]
+    if dates:
+        parts.append(f"*{dates_note(dates)}*")
     if conflict_note:
         parts.append(conflict_note)
     parts += [quotes_block(citations), sources_block(citations)]

@@ -1,0 +1,85 @@
+"""Relative dates in a short answer, placed on the calendar from their article's date."""
+import pytest
+
+from assistant.answering.dates import Published, published_on, resolve
+
+THURSDAY = Published(6, 19, 2025)
+NO_YEAR = Published(6, 19)  # "SEOUL, June 19 (UPI)"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("on Tuesday", "Tuesday, June 17, 2025"),  # the latest Tuesday on or before publication
+    ("Thursday", "Thursday, June 19, 2025"),  # the day itself
+    ("last Thursday", "Thursday, June 12, 2025"),
+    ("next Monday", "Monday, June 23, 2025"),
+    ("Monday morning", "Monday, June 16, 2025"),
+    ("yesterday", "Wednesday, June 18, 2025"),
+    ("3 days ago", "Monday, June 16, 2025"),
+    ("two weeks ago", "Thursday, June 5, 2025"),
+    ("Last month", "May 2025"),
+    ("this month", "June 2025"),
+    ("last year", "2024"),
+    ("June 17", "June 17, 2025"),
+    ("in April", "April 2025"),
+    ("December 30", "December 30, 2024"),  # the nearer of the two
+])
+def test_a_relative_date_is_counted_from_the_article(value, expected):
+    assert resolve(value, THURSDAY) == expected
+
+
+def test_a_new_year_is_crossed_both_ways():
+    assert resolve("last month", Published(1, 10, 2025)) == "December 2024"
+    assert resolve("December 30", Published(1, 2, 2026)) == "December 30, 2025"
+    assert resolve("January 3", Published(12, 30, 2025)) == "January 3, 2026"
+    assert resolve("yesterday", Published(1, 1)) == "December 31"
+    assert resolve("yesterday", Published(3, 1)) is None  # February 28 or 29: it depends on the year
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("yesterday", "June 18"), ("3 days ago", "June 16"), ("last month", "May"), ("this month", "June"),
+    ("on Tuesday", None), ("last year", None), ("June 17", None),  # these need the year
+])
+def test_a_dateline_without_its_year_places_only_what_month_and_day_decide(value, expected):
+    assert resolve(value, NO_YEAR) == expected
+
+
+@pytest.mark.parametrize("value", ["June 17, 2025", "2024", "February 30", "this week", "the past two years", "Kim"])
+def test_what_is_already_a_date_or_no_date_is_left_alone(value):
+    assert resolve(value, THURSDAY) is None
+
+
+def test_an_article_date_is_read_from_its_iso_date_or_its_dateline():
+    assert published_on("2025-06-19") == THURSDAY
+    assert published_on("2025-06-19T08:00:00+00:00", "SEOUL, June 30 (UPI)") == THURSDAY
+    assert published_on(None, "SEOUL, June 19 (UPI)") == NO_YEAR
+    assert published_on(None, "19 June") == NO_YEAR
+    assert published_on(None, "3 days ago, as printed on the page") is None
+    assert published_on(None, "June 31") is None
+    assert published_on(None, None) is None
+
+
+FERRY_MD = """---
+title: New ferry Morning Lark launched in Wonsan
+outlet: Harbour Gazette
+date: 2025-07-04
+---
+WONSAN, July 4 (Harbour Gazette) — A passenger ferry named Morning Lark was launched in Wonsan on Tuesday, port officials said.
+
+The ferry can carry 412 passengers and will sail twice a week along the east coast, the officials added.
+"""
+
+
+def test_an_answer_on_tuesday_shows_which_tuesday(seeded_copy, tmp_path):
+    from assistant import api, ask, get_article
+
+    path = tmp_path / "ferry.md"
+    path.write_text(FERRY_MD, encoding="utf-8")
+    assert api.ingest([path]).added
+    a = ask("When was the ferry Morning Lark launched in Wonsan?")
+    assert a.status == "answered" and a.short_answer == "Tuesday", (a.status, a.short_answer, a.reason)
+    (d,) = a.dates
+    assert (d.text, d.date) == ("Tuesday", "Tuesday, July 1, 2025")  # the article came out on Friday, July 4
+    cite = next(c for c in a.citations if c.marker == d.marker)
+    assert "on Tuesday" in cite.quote and get_article(cite.doc_id).text[cite.start:cite.end] == cite.quote
+    assert "Tuesday is Tuesday, July 1, 2025 (counted from the date of [1])" in a.text
+    assert a.to_dict()["dates"] == [{"text": "Tuesday", "date": "Tuesday, July 1, 2025", "marker": d.marker}]
