@@ -1,7 +1,9 @@
 """Relative dates in a short answer, placed on the calendar from their article's date."""
+from datetime import date
+
 import pytest
 
-from assistant.answering.dates import Published, published_on, resolve
+from assistant.answering.dates import Published, day_of, published_on, resolve
 
 THURSDAY = Published(6, 19, 2025)
 NO_YEAR = Published(6, 19)  # "SEOUL, June 19 (UPI)"
@@ -83,3 +85,37 @@ def test_an_answer_on_tuesday_shows_which_tuesday(seeded_copy, tmp_path):
     assert "on Tuesday" in cite.quote and get_article(cite.doc_id).text[cite.start:cite.end] == cite.quote
     assert "Tuesday is Tuesday, July 1, 2025 (counted from the date of [1])" in a.text
     assert a.to_dict()["dates"] == [{"text": "Tuesday", "date": "Tuesday, July 1, 2025", "marker": d.marker}]
+
+
+SECOND_REPORT_MD = """---
+title: North Korea launches Morning Lark passenger ferry at Wonsan
+outlet: Coast Times
+date: 2025-07-02
+---
+North Korea launched the passenger ferry Morning Lark in Wonsan on July 1, state media said.
+
+The vessel, built at a local shipyard, is meant for tourists visiting the Kalma resort, the report said.
+"""
+
+
+def test_two_reports_naming_one_day_differently_do_not_disagree(seeded_copy, tmp_path):
+    # "on Tuesday" in a report of Friday, July 4 and "on July 1" in one of July 2 are the same
+    # day: before dates were placed, this was "July 1 or Tuesday (sources disagree)"
+    from assistant import api, ask
+
+    paths = [tmp_path / "a.md", tmp_path / "b.md"]
+    for path, text in zip(paths, (FERRY_MD, SECOND_REPORT_MD)):
+        path.write_text(text, encoding="utf-8")
+    assert len(api.ingest(paths).added) == 2
+    a = ask("When was the ferry Morning Lark launched in Wonsan?")
+    assert a.status == "answered" and not a.conflict, (a.short_answer, a.reason)
+    assert a.short_answer in ("July 1", "Tuesday") and [d.date.endswith("July 1, 2025") for d in a.dates] == [True]
+
+
+def test_a_day_is_read_whatever_way_it_is_written():
+    friday = Published(7, 4, 2025)
+    days = {day_of(v, friday) for v in ("on Tuesday", "July 1", "July 1, 2025", "1 July 2025", "Tuesday, July 1, 2025")}
+    assert days == {date(2025, 7, 1)}
+    assert day_of("last month", friday) is None  # a month, not a day
+    assert day_of("on Tuesday", Published(7, 4)) is None  # no year: no weekday
+    assert day_of("July 1", None) is None and day_of("31 June 2025", None) is None

@@ -13,7 +13,7 @@ from ..models import NO_MATCH, NOT_STATED, Answer, Citation, ResolvedDate
 from ..questions.question import Question
 from . import render
 from .conflicts import comparable
-from .dates import published_on, resolve
+from .dates import day_of, published_on, resolve
 from .dedupe import same_event, same_sentence, same_story
 from .extract import MONTH, WEEKDAY, Candidate, answers, compatible
 from .grounding import anchors_of, far_names
@@ -87,8 +87,7 @@ def _dates(engine: Engine, values: list[Candidate], cites: list[Citation]) -> li
             continue
         marker = _marker_for(cites, c)
         cite = next(x for x in cites if x.marker == marker)
-        art = engine.articles[cite.doc_id]
-        published = published_on(art.get("date_iso"), art.get("date_text"))
+        published = _published(engine, cite.doc_id)
         when = resolve(c.value, published) if published else None
         if when:
             out.append(ResolvedDate(c.value, when, marker))
@@ -154,6 +153,8 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
         return None
     own = {s.row.node_id for s in _support(top)}  # "June 19, 2024 ... his first since 2000" is one report
     shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
+    # "on Tuesday" in a report of Friday, July 4 and "July 1" elsewhere are one day, not a conflict
+    lead_day = day_of(top.value, _published(engine, lead_s.row.doc_id)) if top.label in DATE_LABELS else None
     for c in others:
         if c.label != top.label or compatible(top, c):
             continue
@@ -164,6 +165,8 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
                 continue  # one report, or a copy of it, does not disagree with itself
             if s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3 \
                     or far_names(engine, anchors, s.row):
+                continue
+            if lead_day is not None and day_of(c.value, _published(engine, s.row.doc_id)) == lead_day:
                 continue
             if same_event(lead_s.row.text, s.row.text) and comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
                 return c
@@ -176,6 +179,11 @@ DATE_LABELS = {"DATE", "TIME"}
 def _claim(s: Scored, a: int, b: int) -> tuple[str, int, int, list[str]]:
     dates = [s.row.text[x:y] for x, y, label, *_ in s.row.entities if label in DATE_LABELS and not (x <= a < y)]
     return s.row.text, a, b, dates
+
+
+def _published(engine: Engine, doc_id: str):
+    art = engine.articles[doc_id]
+    return published_on(art.get("date_iso"), art.get("date_text"))
 
 
 def _dup(engine: Engine, a: str, b: str) -> bool:

@@ -27,6 +27,8 @@ _DAY = re.compile(r"^(yesterday|today|tomorrow)(?:\s+(?:morning|afternoon|evenin
 _AGO = re.compile(rf"^(\d+|{'|'.join(_NUMBERS)})\s+(day|week)s?\s+ago$")
 _PERIOD = re.compile(r"^(?:(?:early|late|earlier|later)\s+)?(last|this|next|earlier this|later this)\s+(month|year)$")
 _MONTH_DAY = re.compile(rf"^(?:(?:on|in|early|late|mid)[\s-]+)?({'|'.join(MONTHS)})(?:\s+(\d{{1,2}}))?$")
+_FULL = re.compile(rf"^(?:on\s+)?(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?"
+                   rf"(?:({'|'.join(MONTHS)})\s+(\d{{1,2}}),?|(\d{{1,2}})\s+({'|'.join(MONTHS)}))\s+(\d{{4}})$")
 _DATELINE = re.compile(rf"\b({'|'.join(MONTHS)})\.?\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+({'|'.join(MONTHS)})\b", re.I)
 
 
@@ -57,11 +59,11 @@ def published_on(date_iso: str | None, date_text: str | None = None) -> Publishe
     return Published(MONTHS.index(month.lower()) + 1, int(day))
 
 
-def _full(d: date) -> str:
-    return f"{d:%A}, {d:%B} {d.day}, {d.year}"
+def _full(d: date) -> tuple[str, date]:
+    return f"{d:%A}, {d:%B} {d.day}, {d.year}", d
 
 
-def _shifted(p: Published, days: int) -> str | None:
+def _shifted(p: Published, days: int) -> tuple[str, date | None] | None:
     """``days`` after ``p``; without a year, only when leap years can't change the answer."""
     if p.year is not None:
         return _full(date(p.year, p.month, p.day) + timedelta(days=days))
@@ -72,14 +74,11 @@ def _shifted(p: Published, days: int) -> str | None:
     if len(ends) != 1:
         return None
     month, day = ends.pop()
-    return f"{MONTHS[month - 1].title()} {day}"
+    return f"{MONTHS[month - 1].title()} {day}", None
 
 
-def resolve(value: str, published: Published) -> str | None:
-    """The calendar date that ``value`` names, written out ("Tuesday, June 17, 2025"; "May
-    2025"; "June 18" when the year is unknown), or None when it is no relative date that
-    ``published`` can place."""
-    text = re.sub(r"\s+", " ", value.strip().rstrip(".,")).lower()
+def _place(text: str, published: Published) -> tuple[str, date | None] | None:
+    """(the date written out, the day itself when it is one day of a known year)."""
     year = published.year
     if m := _WEEKDAY.match(text):
         if year is None:
@@ -97,10 +96,10 @@ def resolve(value: str, published: Published) -> str | None:
     if m := _PERIOD.match(text):
         step = {"last": -1, "next": 1}.get(m.group(1), 0)
         if m.group(2) == "year":
-            return str(year + step) if year is not None else None
+            return (str(year + step), None) if year is not None else None
         month = (year or 2000) * 12 + published.month - 1 + step
         name = MONTHS[month % 12].title()
-        return f"{name} {month // 12}" if year is not None else name
+        return (f"{name} {month // 12}", None) if year is not None else (name, None)
     if (m := _MONTH_DAY.match(text)) and year is not None:  # the year nearest the article's date
         month, day = MONTHS.index(m.group(1)) + 1, int(m.group(2) or 1)
         today = date(year, published.month, published.day)
@@ -108,5 +107,33 @@ def resolve(value: str, published: Published) -> str | None:
             y = min((year + k for k in (-1, 0, 1)), key=lambda y: abs((date(y, month, day) - today).days))
         except ValueError:  # "February 30"
             return None
-        return f"{m.group(1).title()} {m.group(2)}, {y}" if m.group(2) else f"{m.group(1).title()} {y}"
+        if not m.group(2):
+            return f"{m.group(1).title()} {y}", None
+        return f"{m.group(1).title()} {m.group(2)}, {y}", date(y, month, day)
     return None
+
+
+def _text(value: str) -> str:
+    return re.sub(r"\s+", " ", value.strip().rstrip(".,")).lower()
+
+
+def resolve(value: str, published: Published) -> str | None:
+    """The calendar date that ``value`` names, written out ("Tuesday, June 17, 2025"; "May
+    2025"; "June 18" when the year is unknown), or None when it is no relative date that
+    ``published`` can place."""
+    placed = _place(_text(value), published)
+    return placed[0] if placed else None
+
+
+def day_of(value: str, published: Published | None) -> date | None:
+    """The one day ``value`` names ("on Tuesday", "July 1", "July 1, 2025"), placed from
+    ``published`` where it needs to be; None when it names no single day of a known year."""
+    text = _text(value)
+    if m := _FULL.match(text):
+        month, day, year = (m.group(1), m.group(2), m.group(5)) if m.group(1) else (m.group(4), m.group(3), m.group(5))
+        try:
+            return date(int(year), MONTHS.index(month) + 1, int(day))
+        except ValueError:
+            return None
+    placed = _place(text, published) if published else None
+    return placed[1] if placed else None
