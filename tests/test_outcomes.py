@@ -136,6 +136,8 @@ def test_credits_bylines_and_datelines_are_found():
     assert found == ["FILE PHOTO:", "KCNA via REUTERS/ File Photo", "(Reuters) -"]
     dateline = "SEOUL, June 30 (UPI) — North Korean leader Kim Jong Un met"
     assert [dateline[a:b] for a, b in credit_ranges(dateline)] == ["SEOUL, June 30 (UPI) —"]
+    outlet = "WONSAN, July 4 (Harbour Gazette) — A passenger ferry was launched in Wonsan on Tuesday."
+    assert [outlet[a:b] for a, b in credit_ranges(outlet)] == ["WONSAN, July 4 (Harbour Gazette) —"]
     assert credit_ranges("The U.S. and South Korea say North Korea has shipped missiles.") == []
     byline = "(Reporting by Andrew Osborn; editing by Mark Heinrich)"
     assert credit_ranges(byline) == [(0, len(byline))]

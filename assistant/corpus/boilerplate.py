@@ -44,7 +44,8 @@ CREDITS = re.compile(
     r"|\b[A-Z]{2,}(?:/[A-Z]{2,}(?:-[A-Z]{2,})?)+"
     rf"|\((?:{_NEWS_AGENCY})\)\s*[-–—]*"
     rf"|{_BYLINE}[^)]*\)"
-    r"|^[A-Z][A-Z .'-]{2,}[.,]\s+[A-Z][a-z]+\.? \d{1,2}(?:, \d{4})?\s+\([A-Za-z]+\)\s*[-–—]+",
+    # a dateline: "SEOUL, June 30 (UPI) —", "WONSAN, July 4 (Harbour Gazette) —"
+    r"|^[A-Z][A-Z .'-]{2,}[.,]\s+[A-Z][a-z]+\.? \d{1,2}(?:, \d{4})?\s+\([A-Z][\w .&'’-]{0,40}\)\s*[-–—]+",
     re.M)
 
 
