@@ -112,6 +112,55 @@ def test_two_reports_naming_one_day_differently_do_not_disagree(seeded_copy, tmp
     assert a.short_answer in ("July 1", "Tuesday") and [d.date.endswith("July 1, 2025") for d in a.dates] == [True]
 
 
+def test_one_value_placed_on_two_days_is_not_placed(seeded_copy, tmp_path):
+    # two reports a week apart both say "on Tuesday": two Tuesdays, and one answer can't show both
+    from assistant import api, ask
+
+    later = """---
+title: Morning Lark ferry enters service on the east coast
+outlet: Coast Times
+date: 2025-07-11
+---
+The passenger ferry Morning Lark was launched in Wonsan on Tuesday, the state news agency reported.
+
+Officials said the ship would carry tourists to the Kalma resort from next month.
+"""
+    paths = [tmp_path / "a.md", tmp_path / "c.md"]
+    for path, text in zip(paths, (FERRY_MD, later)):
+        path.write_text(text, encoding="utf-8")
+    assert len(api.ingest(paths).added) == 2
+    a = ask("When was the ferry Morning Lark launched in Wonsan?")
+    assert a.status == "answered" and a.short_answer == "Tuesday", (a.short_answer, a.reason)
+    assert {c.outlet for c in a.citations} == {"Harbour Gazette", "Coast Times"}
+    assert a.dates == [] and "counted from" not in a.text
+
+
+def test_a_weekday_in_a_sentence_about_the_future_is_not_guessed():
+    friday = Published(7, 4, 2025)
+    assert resolve("on Tuesday", friday, "The ferry will make its first trip on Tuesday.") is None
+    assert resolve("on Tuesday", friday, "The ferry made its first trip on Tuesday.") == "Tuesday, July 1, 2025"
+    assert resolve("next Tuesday", friday, "The ferry will sail next Tuesday.") == "Tuesday, July 8, 2025"
+
+
+@pytest.mark.parametrize("value, published", [
+    ("yesterday", Published(1, 1, 1)), ("on Tuesday", Published(1, 1, 1)), ("tomorrow", Published(12, 31, 9999)),
+    ("next Tuesday", Published(12, 31, 9999)), ("1000000 days ago", THURSDAY), ("yesterday", Published(2, 29, 2023)),
+    ("June 17", Published(13, 40, 2025)),
+])
+def test_an_impossible_or_extreme_date_is_left_unplaced_never_raised(value, published):
+    assert resolve(value, published) is None and day_of(value, published) is None
+
+
+def test_abbreviations_ordinals_and_leap_days():
+    assert resolve("Sept. 5", THURSDAY) == "September 5, 2025"
+    assert resolve("June 17th", THURSDAY) == resolve("17 June", THURSDAY) == "June 17, 2025"
+    assert resolve("February 29", Published(3, 1, 2024)) == "February 29, 2024"
+    assert resolve("in January", Published(7, 10, 2025)) == "January 2025"  # nearer by its middle
+    assert resolve("on Tuesday.", THURSDAY) == "Tuesday, June 17, 2025"
+    assert published_on(None, "SEOUL, Sept. 5 (UPI)") == Published(9, 5)
+    assert published_on(None, "we may 3 times") is None  # "may" in running text is no month
+
+
 def test_a_day_is_read_whatever_way_it_is_written():
     friday = Published(7, 4, 2025)
     days = {day_of(v, friday) for v in ("on Tuesday", "July 1", "July 1, 2025", "1 July 2025", "Tuesday, July 1, 2025")}

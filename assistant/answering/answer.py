@@ -13,7 +13,7 @@ from ..models import NO_MATCH, NOT_STATED, Answer, Citation, ResolvedDate
 from ..questions.question import Question
 from . import render
 from .conflicts import comparable
-from .dates import day_of, published_on, resolve
+from .dates import Published, day_of, published_on, resolve
 from .dedupe import same_event, same_sentence, same_story
 from .extract import MONTH, WEEKDAY, Candidate, answers, compatible
 from .grounding import anchors_of, far_names
@@ -79,18 +79,21 @@ def compose(engine: Engine, c: Candidates) -> Answer:
 
 
 def _dates(engine: Engine, values: list[Candidate], cites: list[Citation]) -> list[ResolvedDate]:
-    """Each relative date among ``values`` ("on Tuesday"), counted from the date of the first
-    quoted article that states it."""
+    """Each relative date among ``values`` ("on Tuesday"), placed from the date of every article
+    that states it: shown only when they all place it alike (two reports a week apart that both
+    say "on Tuesday" mean two Tuesdays, and one answer can't show both), with the marker of the
+    first quote that holds it."""
     out = []
     for c in values:
         if c.label not in DATE_LABELS:
             continue
-        marker = _marker_for(cites, c)
-        cite = next(x for x in cites if x.marker == marker)
-        published = _published(engine, cite.doc_id)
-        when = resolve(c.value, published) if published else None
-        if when:
-            out.append(ResolvedDate(c.value, when, marker))
+        placed = set()
+        for s, _, _ in c.support:
+            published = _published(engine, s.row.doc_id)
+            placed.add(resolve(c.value, published, s.row.text) if published else None)
+        quoted = [x for s, _, _ in c.support for x in cites if x.doc_id == s.row.doc_id and x.start == s.row.start]
+        if len(placed) == 1 and None not in placed and quoted:
+            out.append(ResolvedDate(c.value, placed.pop(), quoted[0].marker))
     return out
 
 
@@ -154,7 +157,7 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
     own = {s.row.node_id for s in _support(top)}  # "June 19, 2024 ... his first since 2000" is one report
     shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
     # "on Tuesday" in a report of Friday, July 4 and "July 1" elsewhere are one day, not a conflict
-    lead_day = day_of(top.value, _published(engine, lead_s.row.doc_id)) if top.label in DATE_LABELS else None
+    lead_day = day_of(top.value, _published(engine, lead_s.row.doc_id), lead_s.row.text) if top.label in DATE_LABELS else None
     for c in others:
         if c.label != top.label or compatible(top, c):
             continue
@@ -166,7 +169,7 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
             if s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3 \
                     or far_names(engine, anchors, s.row):
                 continue
-            if lead_day is not None and day_of(c.value, _published(engine, s.row.doc_id)) == lead_day:
+            if lead_day is not None and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
                 continue
             if same_event(lead_s.row.text, s.row.text) and comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
                 return c
@@ -181,7 +184,7 @@ def _claim(s: Scored, a: int, b: int) -> tuple[str, int, int, list[str]]:
     return s.row.text, a, b, dates
 
 
-def _published(engine: Engine, doc_id: str):
+def _published(engine: Engine, doc_id: str) -> Published | None:
     art = engine.articles[doc_id]
     return published_on(art.get("date_iso"), art.get("date_text"))
 
