@@ -91,9 +91,8 @@ def _dates(engine: Engine, values: list[Candidate], cites: list[Citation]) -> li
         for s, _, _ in c.support:
             published = _published(engine, s.row.doc_id)
             placed.add(resolve(c.value, published, s.row.text) if published else None)
-        quoted = [x for s, _, _ in c.support for x in cites if x.doc_id == s.row.doc_id and x.start == s.row.start]
-        if len(placed) == 1 and None not in placed and quoted:
-            out.append(ResolvedDate(c.value, placed.pop(), quoted[0].marker))
+        if len(placed) == 1 and None not in placed and (quoting := _quoting(cites, c)):
+            out.append(ResolvedDate(c.value, placed.pop(), quoting[0].marker))
     return out
 
 
@@ -193,11 +192,17 @@ def _dup(engine: Engine, a: str, b: str) -> bool:
     return same_story(engine.articles.text(a) or "", engine.articles.text(b) or "")
 
 
+def _quoting(cites: list[Citation], c: Candidate) -> list[Citation]:
+    """The citations that quote one of ``c``'s own sentences, in the order shown."""
+    own = {(s.row.doc_id, s.row.start) for s, _, _ in c.support}
+    return [x for x in cites if (x.doc_id, x.start) in own]
+
+
 def _marker_for(cites: list[Citation], c: Candidate) -> int:
-    for cite in cites:
-        if c.value in cite.quote:
-            return cite.marker
-    return cites[-1].marker if cites else 1
+    """The [n] of the first quote of ``c``'s own sentences (a copy of the story cited under
+    another outlet's name is one of them), else of the first quote holding its words."""
+    quoting = _quoting(cites, c) or [x for x in cites if re.search(rf"(?<!\w){re.escape(c.value)}(?!\w)", x.quote)]
+    return quoting[0].marker if quoting else (cites[-1].marker if cites else 1)
 
 
 def _citations(engine: Engine, chosen: list[Scored], pool: list[Scored]) -> list[Citation]:
