@@ -211,6 +211,10 @@ def test_uploaded_article_is_listed_and_answered_at_once(page: Page, tmp_path: P
     answer = ask(page, "What ferry was launched in Wonsan on 3 July?")
     expect(answer).to_contain_text("Morning Lark")
     expect(answer).to_contain_text("Harbour Gazette")
+    # a date without its year, placed from the article's date and shown beside the verbatim answer
+    answer = ask(page, "When was the ferry Morning Lark launched?")
+    expect(answer.locator("strong").first).to_have_text("3 July")
+    expect(answer).to_contain_text("3 July is July 3, 2025 (counted from the date of [1])")
 
 
 def test_html_in_a_question_is_shown_as_text(page: Page):
