@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..corpus.article import MONTHS as MONTH_NUMBER
 from ..text import MONTH_NAME
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
+MONTHS = tuple(MONTH_NUMBER)  # the month names ingest reads full dates with, in order
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10}
 _MAX_DAYS_AGO = 3660
@@ -52,7 +52,7 @@ class Published:
 
 def _month(name: str) -> int:
     """1-12 for a month's name or abbreviation ("Sept.", "aug")."""
-    return next(i for i, m in enumerate(MONTHS, 1) if m.startswith(name.lower().rstrip(".")[:3]))
+    return next(i for m, i in MONTH_NUMBER.items() if m.startswith(name.lower().rstrip(".")[:3]))
 
 
 def published_on(date_iso: str | None, date_text: str | None = None) -> Published | None:
