@@ -72,8 +72,10 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     # question's own figures and dates ("June 17" in "Who visited Pyongyang on June 17?").
     asked = set(re.findall(r"\d+", q.text))
     support = sorted(_support(top), key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -_mention(top, s)))
-    cites = _citations(engine, support[: engine.settings.max_quotes], scored)
-    dates = _dates(engine, [top], cites)
+    agree = _agreeing(engine, q, top, cands[1:])
+    reports = [s for _, s in agree][: engine.settings.max_quotes - 1]  # the answer's own sentence always leads
+    cites = _citations(engine, support[: engine.settings.max_quotes - len(reports)] + reports, scored)
+    dates = _dates(engine, [top], cites) + _agreed_dates(engine, agree, cites)
     return Answer(q.text, True, top.value, render.answer_text(top.value, cites, confidence=confidence, dates=dates), cites,
                   confidence=confidence, dates=dates)
 
@@ -93,6 +95,18 @@ def _dates(engine: Engine, values: list[Candidate], cites: list[Citation]) -> li
             placed.add(resolve(c.value, published, s.row.text) if published else None)
         if len(placed) == 1 and None not in placed and (quoting := _quoting(cites, c)):
             out.append(ResolvedDate(c.value, placed.pop(), quoting[0].marker))
+    return out
+
+
+def _agreed_dates(engine: Engine, agree: list[tuple[Candidate, Scored]], cites: list[Citation]) -> list[ResolvedDate]:
+    """The day each agreeing report's own wording names, from its own article's date."""
+    out = []
+    for c, s in agree:
+        cite = next((x for x in cites if (x.doc_id, x.start) == (s.row.doc_id, s.row.start)), None)
+        published = _published(engine, s.row.doc_id)
+        placed = resolve(c.value, published, s.row.text) if cite and published else None
+        if placed and all(d.text != c.value for d in out):
+            out.append(ResolvedDate(c.value, placed, cite.marker))
     return out
 
 
@@ -136,43 +150,75 @@ def _support(c: Candidate) -> list[Scored]:
     return out
 
 
-def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
-    """Another report giving a different value for the same fact, if there is one.
-
-    "Same fact" is judged on the sentences, not the values: the rival's sentence must be
-    nearly as relevant as the answer's and share much of its wording ("On June 18,
-    Shoigu announced ... 6,000 military workers" / "On Tuesday, Moscow's top security
-    official said ... 6,000 military workers"). Copies of one wire story never disagree.
-    """
-    if q.kind not in CONFLICT_KINDS:
-        return None
-    lead_s, la, lb = top.support[0]
-    lead = _claim(lead_s, la, lb)
+def _reports(engine: Engine, q: Question, top: Candidate, others: list[Candidate]):
+    """(candidate, sentence, start, end) of each other report of the lead's fact: another
+    article (not a copy of the lead's story), nearly as relevant, about what the question
+    names, and sharing much of the lead sentence's wording ("On June 18, Shoigu announced
+    ... 6,000 military workers" / "On Tuesday, Moscow's top security official said ...
+    6,000 military workers"). Both a rival and an agreeing report must be one of these."""
+    lead_s = top.support[0][0]
     # Both sides must be about what the question names ("North Korea's 11,000" is no rival
     # to "Russia's 10,000" when the question asks about Russia).
     anchors = anchors_of(q)
     if far_names(engine, anchors, lead_s.row):
-        return None
+        return
     own = {s.row.node_id for s in _support(top)}  # "June 19, 2024 ... his first since 2000" is one report
-    shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
-    # "on Tuesday" in a report of Friday, July 4 and "July 1" elsewhere are one day, not a conflict
-    lead_day = day_of(top.value, _published(engine, lead_s.row.doc_id), lead_s.row.text) if top.label in DATE_LABELS else None
     for c in others:
-        if c.label != top.label or compatible(top, c):
+        if c.label != top.label:
             continue
-        if shaped and not (MONTH.search(c.key) or WEEKDAY.search(c.key)):
-            continue  # "June 19, 2024" is not contradicted by "one-year" or "2000"
         for s, a, b in c.support:
             if s.row.node_id in own or s.row.doc_id == lead_s.row.doc_id or _dup(engine, s.row.doc_id, lead_s.row.doc_id):
                 continue  # one report, or a copy of it, does not disagree with itself
             if s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3 \
                     or far_names(engine, anchors, s.row):
                 continue
-            if lead_day is not None and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
-                continue
-            if same_event(lead_s.row.text, s.row.text) and comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
-                return c
+            if same_event(lead_s.row.text, s.row.text):
+                yield c, s, a, b
+
+
+def _lead_day(engine: Engine, top: Candidate):
+    lead_s = top.support[0][0]
+    return day_of(top.value, _published(engine, lead_s.row.doc_id), lead_s.row.text) if top.label in DATE_LABELS else None
+
+
+def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
+    """Another report giving a different value for the same fact, if there is one.
+
+    "Same fact" is judged on the sentences, not the values (``_reports``). Copies of one
+    wire story never disagree.
+    """
+    if q.kind not in CONFLICT_KINDS:
+        return None
+    lead_s, la, lb = top.support[0]
+    lead = _claim(lead_s, la, lb)
+    shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
+    # "on Tuesday" in a report of Friday, July 4 and "July 1" elsewhere are one day, not a conflict
+    lead_day = _lead_day(engine, top)
+    for c, s, a, b in _reports(engine, q, top, others):
+        if compatible(top, c):
+            continue
+        if shaped and not (MONTH.search(c.key) or WEEKDAY.search(c.key)):
+            continue  # "June 19, 2024" is not contradicted by "one-year" or "2000"
+        if lead_day is not None and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
+            continue
+        if comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
+            return c
     return None
+
+
+def _agreeing(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> list[tuple[Candidate, Scored]]:
+    """Other reports of the lead's fact that name its day in other words ("on Tuesday" in a
+    report of Friday, July 4, for "July 1"), each placed from its own article: quoted beside
+    the answer, as a second source, with the day worked out."""
+    lead_day = _lead_day(engine, top)
+    if lead_day is None:
+        return []
+    out: list[tuple[Candidate, Scored]] = []
+    for c, s, _, _ in _reports(engine, q, top, others):
+        if c.key != top.key and all(t is not s for _, t in out) \
+                and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
+            out.append((c, s))
+    return out
 
 
 DATE_LABELS = {"DATE", "TIME"}
