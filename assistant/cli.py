@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
+import threading
 from collections.abc import Callable
 
 from .settings import apply_offline_env
@@ -74,7 +77,23 @@ def cmd_ask(args) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(answer.text)
+    if args.whole_process:
+        _exit_now(0)
     return 0
+
+
+def _exit_now(code: int) -> None:
+    """End a one-shot ``ask`` as soon as its answer is out. Interpreter teardown (Chroma's
+    Rust client and its loaded HNSW index, ONNX Runtime, ~950 modules) took 0.3 s of a 2.4 s
+    cold ask at 100k sentences, after the answer was printed. Nothing is lost: every write
+    opening the engine may make (healing the index, a version's tables) is committed before
+    the answer. Skipped while another non-daemon thread runs."""
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        return
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def cmd_index(args) -> int:
@@ -221,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
+    whole_process = argv is None
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve":
         from .serve import cli as serve
@@ -233,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return int(command(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
+    args.whole_process = whole_process  # the `assistant` program, not a caller's process (tests, notebooks)
     from .errors import AssistantError
 
     try:
