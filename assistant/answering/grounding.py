@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import FIGURE_OF_WORD, STOP, TOKEN, content_stems, digits, norm, stem
+from ..text import FIGURE_OF_WORD, STOP, TOKEN, digits, meaning_stems, norm, stem
 
 ABSENT = 4
 NEAR = 1  # sentences on either side that count as the sentence's own context
@@ -65,15 +65,19 @@ def _words(text: str) -> frozenset[str]:
     """Lower-cased words, their stems and bare figures ("11,000" → "11000") of a text."""
     out: set[str] = set()
     for t in TOKEN.findall(text):
-        w = norm(t)
-        out.add(w)
-        out.add(stem(w))
-        for part in w.split("-"):
-            out.add(part)
+        out.update(_forms(t))
     # Figures whole and apart: the word pattern splits "6,000" at its comma, and a question's
     # "6,000" must find the passage's.
     out.update(_FIGURE + f for f in figures(text))
-    return frozenset(out | set(content_stems(text)) | acronyms(text))
+    return frozenset(out | acronyms(text))
+
+
+@lru_cache(maxsize=1 << 17)
+def _forms(token: str) -> tuple[str, ...]:
+    """A word as grounding matches it: lower-cased, stemmed, its hyphen parts, and the stems
+    of the parts that carry meaning (what ``content_stems`` gives a text)."""
+    w = norm(token)
+    return (w, stem(w), *w.split("-"), *meaning_stems(w))
 
 
 # A run of capitalised words, with the small words names keep inside them.
