@@ -166,14 +166,14 @@ def _reports(engine: Engine, q: Question, top: Candidate, others: list[Candidate
     for c in others:
         if c.label != top.label:
             continue
-        for s, a, b in c.support:
-            if s.row.node_id in own or s.row.doc_id == lead_s.row.doc_id or _dup(engine, s.row.doc_id, lead_s.row.doc_id):
-                continue  # one report, or a copy of it, does not disagree with itself
-            if s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3 \
-                    or far_names(engine, anchors, s.row):
+        for s, a, b in c.support:  # the cheap tests first: every answered date question runs these
+            if s.row.node_id in own or s.row.doc_id == lead_s.row.doc_id \
+                    or s.score < CONFLICT_RATIO * lead_s.score or s.predicate < lead_s.predicate - 0.3 \
+                    or not same_event(lead_s.row.text, s.row.text):
                 continue
-            if same_event(lead_s.row.text, s.row.text):
-                yield c, s, a, b
+            if _dup(engine, s.row.doc_id, lead_s.row.doc_id) or far_names(engine, anchors, s.row):
+                continue  # a copy of the lead's story does not disagree with it
+            yield c, s, a, b
 
 
 def _lead_day(engine: Engine, top: Candidate):
@@ -194,11 +194,9 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
     shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
     # "on Tuesday" in a report of Friday, July 4 and "July 1" elsewhere are one day, not a conflict
     lead_day = _lead_day(engine, top)
+    # "June 19, 2024" is not contradicted by "one-year" or "2000"
+    others = [c for c in others if not compatible(top, c) and not (shaped and not (MONTH.search(c.key) or WEEKDAY.search(c.key)))]
     for c, s, a, b in _reports(engine, q, top, others):
-        if compatible(top, c):
-            continue
-        if shaped and not (MONTH.search(c.key) or WEEKDAY.search(c.key)):
-            continue  # "June 19, 2024" is not contradicted by "one-year" or "2000"
         if lead_day is not None and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
             continue
         if comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
@@ -214,9 +212,8 @@ def _agreeing(engine: Engine, q: Question, top: Candidate, others: list[Candidat
     if lead_day is None:
         return []
     out: list[tuple[Candidate, Scored]] = []
-    for c, s, _, _ in _reports(engine, q, top, others):
-        if c.key != top.key and all(t is not s for _, t in out) \
-                and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
+    for c, s, _, _ in _reports(engine, q, top, [c for c in others if c.key != top.key]):
+        if all(t is not s for _, t in out) and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
             out.append((c, s))
     return out
 
