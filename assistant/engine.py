@@ -20,7 +20,6 @@ write at its next question, with one indexed read, and loads that version.
 """
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
@@ -277,7 +276,6 @@ class Engine:
         if snap.rows:
             _ = snap.synonyms.matrix
         self._snapshot = snap
-        _settle_heap()
 
     def snapshot(self) -> Snapshot:
         """The current snapshot, first reloaded if another process has written since.
@@ -423,17 +421,3 @@ def move_aside(path: Path) -> Path | None:
     target = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
     path.rename(target)
     return target
-
-
-def _settle_heap() -> None:
-    """Exempt what is loaded now (modules, the snapshot) from Python's cyclic collector.
-
-    Every question allocates enough to trigger collections; a full one walked the whole heap
-    of a loaded process (37 ms at 100k sentences) and made the slowest questions (p95 95-134
-    ms against a median of 40). Frozen objects are still freed by reference counting; the
-    unfreeze first lets the collection reclaim the previous snapshot were it held in a cycle.
-    Once per opened version, never per question (``gc.freeze``, as CPython's docs suggest
-    for long-lived servers)."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()

@@ -515,20 +515,3 @@ def test_bm25_texts_of_the_rows_are_the_nodes_texts(seeded_env):
     ids = [n for (n,) in TablesFile(path).query("SELECT node_id FROM sentences ORDER BY pos")]
     by_id = {node_id: bm25_text(meta, text) for node_id, meta, text in eng.store.iter_sentences()}
     assert from_rows == [by_id[i] for i in ids]
-
-
-def test_a_swapped_out_snapshot_is_freed_though_the_heap_is_frozen(seeded_copy, tmp_path):
-    """Each opened version's objects are exempt from the cyclic collector (``_settle_heap``:
-    a full collection made the slowest questions). The version a write replaces must still
-    be freed, or a long-running server would keep every version it ever loaded."""
-    import gc
-    import weakref
-
-    old = weakref.ref(api.engine().snapshot())
-    assert gc.get_freeze_count() > 0
-    path = tmp_path / "one.md"
-    path.write_text("---\ntitle: Ferry launched\noutlet: Harbour Gazette\ndate: 2025-07-04\n---\n"
-                    "A passenger ferry named Morning Lark was launched in Wonsan on Tuesday.\n", encoding="utf-8")
-    assert api.ingest([path]).added
-    assert api.engine().snapshot() is not old()
-    assert old() is None, "the replaced snapshot is still alive"
