@@ -31,3 +31,22 @@ def test_a_new_store_and_a_reset_one_have_it(tmp_path):
     assert _hnsw(store.articles)["sync_threshold"] == ARTICLES_SYNC_THRESHOLD
     store.reset()
     assert _hnsw(store.articles)["sync_threshold"] == ARTICLES_SYNC_THRESHOLD
+
+
+def test_a_store_that_cannot_take_the_setting_still_opens(tmp_path, monkeypatch, caplog):
+    """The setting is a speed-up: an open that can't write it (a full disk, a server login
+    without write rights) must not report the index as broken, which would move it aside
+    and rebuild it. Double: Collection.modify made to fail, since root here writes through
+    a read-only directory and the embedded Chroma has no logins."""
+    from chromadb.api.models.Collection import Collection
+
+    open_client(tmp_path).get_or_create_collection("ro_articles", metadata=SPACE)
+    forget_clients()
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError("database or disk is full")
+
+    monkeypatch.setattr(Collection, "modify", refuse)
+    store = ChromaStore(tmp_path, "ro")
+    assert _hnsw(store.articles)["sync_threshold"] == 1000 and store.article_count() == 0
+    assert "sync threshold" in caplog.text and "disk is full" in caplog.text

@@ -7,6 +7,7 @@ parsed or answered: it stores plain dicts and nodes.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ import numpy as np
 
 from .client import open_client
 from .errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 SPACE = {"hnsw:space": "cosine"}
 VERSION_KEY = "corpus_version"
@@ -36,17 +39,23 @@ class ChromaStore:
         try:
             self.articles = self.client.get_or_create_collection(f"{collection}_articles", metadata=SPACE)
             self.sentences = self.client.get_or_create_collection(f"{collection}_sentences", metadata=SPACE)
-            self._tune_articles()
         except Exception as exc:
             raise StoreUnavailable(f"Cannot open the Chroma collections of {collection!r}: {exc}") from exc
+        self._tune_articles()
         self._vector_store = None
 
     def _tune_articles(self) -> None:
         """Give the articles collection ``ARTICLES_SYNC_THRESHOLD`` (once: a store made
-        before it gets it here, and its log tail is persisted at its next write)."""
-        hnsw = (self.articles.configuration or {}).get("hnsw") or {}
-        if hnsw.get("sync_threshold") != ARTICLES_SYNC_THRESHOLD:
-            self.articles.modify(configuration={"hnsw": {"sync_threshold": ARTICLES_SYNC_THRESHOLD}})
+        before it gets it here, and its log tail is persisted at its next write). Only a
+        speed-up: a store that can't take the write (read-only, a full disk, a server login
+        without write rights) is opened as it is, never reported as broken."""
+        try:
+            hnsw = (self.articles.configuration or {}).get("hnsw") or {}
+            if hnsw.get("sync_threshold") != ARTICLES_SYNC_THRESHOLD:
+                self.articles.modify(configuration={"hnsw": {"sync_threshold": ARTICLES_SYNC_THRESHOLD}})
+        except Exception as exc:  # noqa: BLE001
+            log.warning("Could not set the articles collection's sync threshold (%s: %s); opening it as it is.",
+                        type(exc).__name__, exc)
 
     # -- llama-index bridge -------------------------------------------------
     @property
@@ -130,7 +139,7 @@ class ChromaStore:
         on another app server) recreated them under new ids, and the old handles fail."""
         self.articles = self._call(self.client.get_or_create_collection, f"{self.name}_articles", metadata=SPACE)
         self.sentences = self._call(self.client.get_or_create_collection, f"{self.name}_sentences", metadata=SPACE)
-        self._call(self._tune_articles)
+        self._tune_articles()
         self._vector_store = None
 
     def _batch_size(self) -> int:
