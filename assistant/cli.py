@@ -77,22 +77,27 @@ def cmd_ask(args) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(answer.text)
-    if args.whole_process:
+    if args.own_process:
         _exit_now(0)
     return 0
 
 
 def _exit_now(code: int) -> None:
     """End a one-shot ``ask`` as soon as its answer is out. Interpreter teardown (Chroma's
-    Rust client and its loaded HNSW index, ONNX Runtime, ~950 modules) took 0.3 s of a 2.4 s
-    cold ask at 100k sentences, after the answer was printed. Nothing is lost: every write
-    opening the engine may make (healing the index, a version's tables) is committed before
-    the answer. Skipped while another non-daemon thread runs."""
+    Rust client and its loaded HNSW index, ONNX Runtime, ~950 modules) took 0.3-0.4 s after
+    the answer was printed, at 100k sentences. Nothing is lost: every write opening the
+    engine may make (healing the index, a version's tables) is committed before the answer.
+    Skipped while another non-daemon thread runs, and when a stream can't be flushed (closed,
+    or a pipe whose reader left): the interpreter then ends and reports as it always has."""
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         return
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return
     os._exit(code)
 
 
@@ -238,9 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def run() -> None:
+    """The `assistant` program (its console script and `python -m assistant`): the process is
+    its own, so a one-shot ``ask`` may end it as soon as the answer is out."""
+    sys.exit(main(own_process=True))
+
+
+def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
     apply_offline_env()
-    whole_process = argv is None
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve":
         from .serve import cli as serve
@@ -253,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return int(command(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
-    args.whole_process = whole_process  # the `assistant` program, not a caller's process (tests, notebooks)
+    args.own_process = own_process  # the `assistant` program (``run``), not a caller's process (tests, notebooks)
     from .errors import AssistantError
 
     try:

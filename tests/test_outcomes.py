@@ -87,6 +87,27 @@ def test_the_json_carries_the_status(seeded_env):
     assert r.returncode == 0 and r.stdout.startswith("**Not stated in the articles.**")
 
 
+def test_the_program_ends_at_once_with_its_whole_answer_out(seeded_env, tmp_path):
+    """A one-shot `assistant ask` exits as soon as it has printed (``cli._exit_now``): what it
+    wrote to a file is the whole answer, and a closed stdout is no error."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_ROOT
+
+    out = tmp_path / "answer.txt"
+    with out.open("w") as f:
+        r = subprocess.run([sys.executable, "-m", "assistant", "ask", ANSWERED], stdout=f, stderr=subprocess.PIPE,
+                           text=True, timeout=240, cwd=PROJECT_ROOT, env=os.environ.copy())
+    assert r.returncode == 0, r.stderr
+    assert out.read_text() == ask(ANSWERED).text + "\n"
+    r = subprocess.run([sys.executable, "-m", "assistant", "ask", ANSWERED], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, timeout=240, cwd=PROJECT_ROOT, env=os.environ.copy(), close_fds=True,
+                       preexec_fn=lambda: os.close(1))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+
+
 def test_status_and_answered_cannot_disagree():
     assert Answer("q", False, None, "", status="not_stated").status == "not_stated"
     assert Answer("q", True, "x", "").status == "answered"
