@@ -73,7 +73,7 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     asked = set(re.findall(r"\d+", q.text))
     support = sorted(_support(top), key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -_mention(top, s)))
     agree = _agreeing(engine, q, top, cands[1:])
-    reports = [s for _, s in agree][: engine.settings.max_quotes - 1]  # the answer's own sentence always leads
+    reports = [s for _, s in agree][: max(engine.settings.max_quotes - 1, 0)]  # the answer's own sentence always leads
     cites = _citations(engine, support[: engine.settings.max_quotes - len(reports)] + reports, scored)
     dates = _dates(engine, [top], cites) + _agreed_dates(engine, agree, cites)
     return Answer(q.text, True, top.value, render.answer_text(top.value, cites, confidence=confidence, dates=dates), cites,
@@ -207,7 +207,9 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
 def _agreeing(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> list[tuple[Candidate, Scored]]:
     """Other reports of the lead's fact that name its day in other words ("on Tuesday" in a
     report of Friday, July 4, for "July 1"), each placed from its own article: quoted beside
-    the answer, as a second source, with the day worked out."""
+    the answer, as a second source, with the day worked out. Any candidate may be one, however
+    unsure the model is of it as an answer: it changes no answer, only adds a quote, and it
+    must pass the same test of being a report of the same fact as a rival (``_reports``)."""
     lead_day = _lead_day(engine, top)
     if lead_day is None:
         return []
