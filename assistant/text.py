@@ -34,7 +34,7 @@ def _stemmer():
 # article tokenises and stems all its sentences (for grounding, context and story copies),
 # and news repeats its words: 30 ms of a first-time question at 100k sentences went to
 # re-deriving the same words' forms.
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def norm(token: str) -> str:
     return token.lower().replace("’", "'").removesuffix("'s")
 
@@ -43,12 +43,12 @@ def tokens(text: str) -> list[str]:
     return [norm(t) for t in TOKEN.findall(text)]
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def meaning_stems(word: str) -> tuple[str, ...]:
     """Stems of the parts of a normalised word ("war-torn") that carry meaning."""
     return tuple(stem(p) for p in word.split("-") if p and p not in STOP and (len(p) > 1 or p.isdigit()))

@@ -72,7 +72,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(out | acronyms(text))
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def _forms(token: str) -> tuple[str, ...]:
     """A word as grounding matches it: lower-cased, stemmed, its hyphen parts, and the stems
     of the parts that carry meaning (what ``content_stems`` gives a text)."""
