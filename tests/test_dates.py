@@ -119,9 +119,10 @@ def test_two_reports_naming_one_day_differently_do_not_disagree(seeded_copy, tmp
         assert cite.outlet == ("Harbour Gazette" if d.text == "Tuesday" else "Coast Times")
 
 
-def test_one_value_placed_on_two_days_is_not_placed(seeded_copy, tmp_path):
-    # two reports a week apart both say "on Tuesday": two Tuesdays, and one answer can't show both
-    from assistant import api, ask
+def test_one_wording_placed_on_two_days_is_a_disagreement(seeded_copy, tmp_path):
+    # two reports a week apart both say "launched on Tuesday": July 1 and July 8. Before, this
+    # was answered "Tuesday" with both quotes, as if they agreed, and no day shown.
+    from assistant import api, ask, get_article
 
     later = """---
 title: Morning Lark ferry enters service on the east coast
@@ -137,9 +138,15 @@ Officials said the ship would carry tourists to the Kalma resort from next month
         path.write_text(text, encoding="utf-8")
     assert len(api.ingest(paths).added) == 2
     a = ask("When was the ferry Morning Lark launched in Wonsan?")
-    assert a.status == "answered" and a.short_answer == "Tuesday", (a.short_answer, a.reason)
-    assert {c.outlet for c in a.citations} == {"Harbour Gazette", "Coast Times"}
-    assert a.dates == [] and "counted from" not in a.text
+    assert a.status == "answered" and a.conflict, (a.short_answer, a.reason)
+    assert a.short_answer == "Tuesday (sources disagree on which day)"
+    placed = {}
+    for d in a.dates:
+        cite = next(c for c in a.citations if c.marker == d.marker)
+        assert get_article(cite.doc_id).text[cite.start:cite.end] == cite.quote and "on Tuesday" in cite.quote
+        placed[cite.outlet] = d.date
+    assert placed == {"Harbour Gazette": "Tuesday, July 1, 2025", "Coast Times": "Tuesday, July 8, 2025"}
+    assert "The sources disagree on the day" in a.text and a.to_dict()["conflict"] is True
 
 
 def test_a_weekday_in_a_sentence_about_the_future_is_not_guessed():

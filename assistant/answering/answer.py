@@ -68,6 +68,14 @@ def compose(engine: Engine, c: Candidates) -> Answer:
         dates = _dates(engine, sides, cites)
         return Answer(q.text, True, short, render.answer_text(short, cites, note, confidence, dates), cites,
                       conflict=True, confidence=confidence, dates=dates)
+    other = _other_day(engine, q, top)
+    if other:
+        cites = _citations(engine, [top.support[0][0], other], scored)
+        dates = _report_dates(engine, [(top, top.support[0][0]), (top, other)], cites)
+        note = "**The sources disagree on the day:** " + " · ".join(f"{d.date} [{d.marker}]" for d in dates)
+        short = f"{top.value} (sources disagree on which day)"
+        return Answer(q.text, True, short, render.answer_text(short, cites, note, confidence, dates), cites,
+                      conflict=True, confidence=confidence, dates=dates)
     # The sentence holding the answer comes first; among those, one that states the
     # question's own figures and dates ("June 17" in "Who visited Pyongyang on June 17?").
     asked = set(re.findall(r"\d+", q.text))
@@ -75,7 +83,7 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     agree = _agreeing(engine, q, top, cands[1:])
     reports = [s for _, s in agree][: max(engine.settings.max_quotes - 1, 0)]  # the answer's own sentence always leads
     cites = _citations(engine, support[: engine.settings.max_quotes - len(reports)] + reports, scored)
-    dates = _dates(engine, [top], cites) + _agreed_dates(engine, agree, cites)
+    dates = _dates(engine, [top], cites) + _report_dates(engine, agree, cites)
     return Answer(q.text, True, top.value, render.answer_text(top.value, cites, confidence=confidence, dates=dates), cites,
                   confidence=confidence, dates=dates)
 
@@ -98,14 +106,14 @@ def _dates(engine: Engine, values: list[Candidate], cites: list[Citation]) -> li
     return out
 
 
-def _agreed_dates(engine: Engine, agree: list[tuple[Candidate, Scored]], cites: list[Citation]) -> list[ResolvedDate]:
-    """The day each agreeing report's own wording names, from its own article's date."""
+def _report_dates(engine: Engine, reports: list[tuple[Candidate, Scored]], cites: list[Citation]) -> list[ResolvedDate]:
+    """The day each quoted report's own wording names, from its own article's date."""
     out = []
-    for c, s in agree:
+    for c, s in reports:
         cite = next((x for x in cites if (x.doc_id, x.start) == (s.row.doc_id, s.row.start)), None)
         published = _published(engine, s.row.doc_id)
         placed = resolve(c.value, published, s.row.text) if cite and published else None
-        if placed and all(d.text != c.value for d in out):
+        if placed and all((d.text, d.date) != (c.value, placed) for d in out):
             out.append(ResolvedDate(c.value, placed, cite.marker))
     return out
 
@@ -150,19 +158,22 @@ def _support(c: Candidate) -> list[Scored]:
     return out
 
 
-def _reports(engine: Engine, q: Question, top: Candidate, others: list[Candidate]):
+def _reports(engine: Engine, q: Question, top: Candidate, others: list[Candidate], own_too: bool = False):
     """(candidate, sentence, start, end) of each other report of the lead's fact: another
     article (not a copy of the lead's story), nearly as relevant, about what the question
     names, and sharing much of the lead sentence's wording ("On June 18, Shoigu announced
     ... 6,000 military workers" / "On Tuesday, Moscow's top security official said ...
-    6,000 military workers"). Both a rival and an agreeing report must be one of these."""
+    6,000 military workers"). Rivals, agreeing reports and reports placing the answer's own
+    words on another day must be one of these; ``own_too`` lets the answer's other
+    sentences be one (only its lead sentence is left out)."""
     lead_s = top.support[0][0]
     # Both sides must be about what the question names ("North Korea's 11,000" is no rival
     # to "Russia's 10,000" when the question asks about Russia).
     anchors = anchors_of(q)
     if far_names(engine, anchors, lead_s.row):
         return
-    own = {s.row.node_id for s in _support(top)}  # "June 19, 2024 ... his first since 2000" is one report
+    # "June 19, 2024 ... his first since 2000" is one report
+    own = {lead_s.row.node_id} if own_too else {s.row.node_id for s in _support(top)}
     for c in others:
         if c.label != top.label:
             continue
@@ -201,6 +212,19 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
             continue
         if comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
             return c
+    return None
+
+
+def _other_day(engine: Engine, q: Question, top: Candidate) -> Scored | None:
+    """Another report of the lead's fact in the answer's own words that names another day:
+    "on Tuesday" in a report of July 4 and in one of July 11 are July 1 and July 8."""
+    lead_day = _lead_day(engine, top) if q.kind in CONFLICT_KINDS else None
+    if lead_day is None:
+        return None
+    for _, s, _, _ in _reports(engine, q, top, [top], own_too=True):
+        day = day_of(top.value, _published(engine, s.row.doc_id), s.row.text)
+        if day is not None and day != lead_day:
+            return s
     return None
 
 
