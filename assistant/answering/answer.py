@@ -91,8 +91,9 @@ def compose(engine: Engine, c: Candidates) -> Answer:
 def _dates(engine: Engine, values: list[Candidate], cites: list[Citation]) -> list[ResolvedDate]:
     """Each relative date among ``values`` ("on Tuesday"), placed from the date of every article
     that states it: shown only when they all place it alike (two reports a week apart that both
-    say "on Tuesday" mean two Tuesdays, and one answer can't show both), with the marker of the
-    first quote that holds it."""
+    say "on Tuesday" mean two Tuesdays, and one date can't show both; when they report one fact,
+    ``_other_day`` has already shown them as a disagreement), with the marker of the first quote
+    that holds it."""
     out = []
     for c in values:
         if c.label not in DATE_LABELS:
