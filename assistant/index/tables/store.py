@@ -36,6 +36,10 @@ CREATE TABLE name_counts (key TEXT, label TEXT, n INTEGER, first TEXT, PRIMARY K
 CREATE TABLE word_counts (word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 """
 SQL_VARIABLES = 900  # per IN (...) query, well under SQLite's limit
+# Pages are read through a memory map rather than a read() call each: an article's rows that
+# SQLite's own page cache does not hold came 0.3-0.4 ms → 0.07 ms at 100k sentences. Safe
+# because a key's file is never written once renamed into place (a removed one stays mapped).
+MMAP_BYTES = 1 << 30
 
 
 def tables_dir(data_dir: Path, collection: str) -> Path:
@@ -58,6 +62,7 @@ class TablesFile:
     def __init__(self, path: Path):
         self.path = path
         self._conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         self._lock = threading.Lock()
         self._meta = dict(self.query("SELECT key, value FROM meta"))
 
