@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import ArticleNotFound, StoreUnavailable
 from .index.tables.articles import ArticleTable
-from .index.tables.sentences import ByDocView, RowsView, SentenceRow  # noqa: F401  (SentenceRow: re-exported)
+from .index.tables.sentences import ByDocView, FormsView, RowsView, SentenceRow  # noqa: F401  (SentenceRow: re-exported)
 from .index.tables.synonyms import Synonyms
 from .index.tables.vocabulary import Vocabulary
 from .models import Article, ArticleSummary, IngestReport
@@ -46,7 +46,7 @@ class Snapshot:
     """The read-side tables of one corpus version, never changed once built.
 
     Carries the attribute names the answering code reads from "the engine"
-    (``rows``, ``by_doc``, ``articles``, ``vocab``, ``synonyms``, ``retriever``, ``bm25``,
+    (``rows``, ``by_doc``, ``forms``, ``articles``, ``vocab``, ``synonyms``, ``retriever``, ``bm25``,
     ``settings``, ``embed``, ``store``, ``version``), so a snapshot is what it is given.
     Only articles that are both stored and fully indexed (their index record carries the
     stored content hash) are in it, with exactly their current sentences. The tables are
@@ -59,6 +59,7 @@ class Snapshot:
     generation: int  # the article store's write counter
     articles: ArticleTable
     by_doc: ByDocView
+    forms: FormsView  # grounding's words of each article's sentences
     rows: RowsView
     bm25: Any  # vectorstore.bm25.LexicalRetriever, None for an empty corpus
     vocab: Vocabulary
@@ -236,7 +237,7 @@ class Engine:
         rows = RowsView(db)
         lexical = bm25.load(bm25_root(s.data_dir, s.collection), key, rows.at_positions, s.top_k)
         snap = Snapshot(settings=s, store=self.store, embed=self.embed, version=version, generation=generation,
-                        articles=ArticleTable(db, self._text_of), by_doc=ByDocView(db), rows=rows, bm25=lexical,
+                        articles=ArticleTable(db, self._text_of), by_doc=ByDocView(db), forms=FormsView(db), rows=rows, bm25=lexical,
                         vocab=Vocabulary(db), synonyms=Synonyms(db, matrix_path(s.data_dir, s.collection, key), self.embed))
         snap.retriever = HybridRetriever(snap)
         return snap
@@ -303,6 +304,7 @@ class Engine:
     # The answering code and older callers read these off the engine: the current snapshot's.
     rows = property(lambda self: self._snapshot.rows)
     by_doc = property(lambda self: self._snapshot.by_doc)
+    forms = property(lambda self: self._snapshot.forms)
     articles = property(lambda self: self._snapshot.articles)
     vocab = property(lambda self: self._snapshot.vocab)
     synonyms = property(lambda self: self._snapshot.synonyms)

@@ -305,14 +305,14 @@ def test_a_vague_answer_does_not_hide_two_specific_ones_that_disagree():
 
 
 def test_an_abbreviation_in_the_question_is_grounded_in_the_spelled_out_name():
-    from assistant.answering.grounding import _words, acronyms
+    from assistant.wordforms import acronyms, text_forms
 
     text = ("Lee met Prime Minister Shigeru Ishiba on the sidelines of the Group of Seven meeting. "
             "The Multilateral Sanctions Monitoring Team said so.")
     got = acronyms(text)
     assert {"g7", "gs", "msmt"} <= got  # a number word abbreviates as its figure: G7
     assert "tmsmt" not in got  # "The" opening the sentence is not part of the name
-    assert {"g7", "msmt"} <= _words(text)  # so a question naming "G7" or "MSMT" finds them here
+    assert {"g7", "msmt"} <= text_forms(text)  # so a question naming "G7" or "MSMT" finds them here
 
 
 def test_squad_scoring_is_the_official_one():

@@ -141,10 +141,10 @@ def test_a_subject_the_article_never_names_is_not_tied_to_its_figures(seeded_env
 def test_figures_are_compared_whole():
     """A figure grounds only the same figure: "2.5" is not "25", and a question's "6" is not
     the "6" piece of "6,000"; a number in words is its figure."""
-    from assistant.answering.grounding import _words, figures
+    from assistant.wordforms import figures, text_forms
 
     assert figures("Some 6,000 workers, 2.5 times more, in four parties") == {"6000", "2.5", "4"}
-    passage = _words("Russia will receive 6,000 military workers, 2.5 times more.")
+    passage = text_forms("Russia will receive 6,000 military workers, 2.5 times more.")
     for asked, found in (("6,000", True), ("6000", True), ("6", False), ("2.5", True), ("25", False)):
         anchors = anchors_of(analyse(f"Who will receive {asked} workers?"))
         assert (f"#{anchors.numbers[0]}" in passage) is found, asked

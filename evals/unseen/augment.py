@@ -39,8 +39,8 @@ from __future__ import annotations
 import random
 import re
 
-from assistant.answering.grounding import acronyms, figures
 from assistant.text import MONTH_NAME, digits
+from assistant.wordforms import acronyms, figures
 
 from .dataset import SquadArticle, SquadQuestion
 
@@ -60,7 +60,7 @@ def synthetic_questions(vocab, articles: list[SquadArticle], questions: list[Squ
 
 
 # A figure as a question writes it ("1973", "150", "11,000"), not part of a word or a decimal
-# (grounding.FIGURE reads every figure of a passage, decimals included).
+# (wordforms.FIGURE reads every figure of a passage, decimals included).
 QUESTION_FIGURE = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?!\w|[.,]\d)")
 YES_NO = re.compile(r"^\s*(?:in [^,]+,\s*)?(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would)\b", re.I)
 

@@ -25,10 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ...wordforms import stored_forms
 from .sentences import COLUMNS, SentenceRow, _row
 from .store import FORMAT, complete_keys, latest_matrix
 from .synonyms import build_matrix
 from .vocabulary import Tally, first_key, majority_names, name_surface
+
+STORED = f"{COLUMNS}, words"  # every column of a row but its position
 
 # More changed articles than this share of the corpus (and more than MIN_FULL): a full
 # build reads little more than the incremental one would.
@@ -55,7 +58,7 @@ def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, ke
     wanted = {d: revision(a["content_hash"]) for d, a in articles.items()}
     tally = Tally()
     conn.execute("CREATE TEMP TABLE staged (node_id TEXT, doc_id TEXT, idx INTEGER, start INTEGER, end_ INTEGER, "
-                 "text TEXT, ents TEXT)")
+                 "text TEXT, ents TEXT, words TEXT)")
     previous = _previous(conn, data_dir, collection, key, wanted) if incremental else None
     if previous is None:
         added, removed = sorted(wanted), []
@@ -66,9 +69,10 @@ def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, ke
         removed_positions = _copy_previous(conn, removed, tally)
     tally.add_rows(rows)
     tally.add_heads(_head(articles[d]) for d in added)
-    conn.executemany("INSERT INTO staged VALUES (?,?,?,?,?,?,?)",
-                     ((r.node_id, r.doc_id, r.idx, r.start, r.end, r.text, json.dumps(r.entities)) for r in rows))
-    conn.execute(f"INSERT INTO sentences SELECT row_number() OVER (ORDER BY doc_id, idx) - 1, {COLUMNS} FROM staged "
+    conn.executemany("INSERT INTO staged VALUES (?,?,?,?,?,?,?,?)",
+                     ((r.node_id, r.doc_id, r.idx, r.start, r.end, r.text, json.dumps(r.entities), stored_forms(r.text))
+                      for r in rows))
+    conn.execute(f"INSERT INTO sentences SELECT row_number() OVER (ORDER BY doc_id, idx) - 1, {STORED} FROM staged "
                  "ORDER BY doc_id, idx")
     conn.execute("DROP TABLE staged")
     conn.executemany("INSERT INTO articles VALUES (?,?)", ((d, json.dumps(a)) for d, a in articles.items()))
@@ -136,7 +140,7 @@ def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -
     conn.executemany("INSERT INTO gone VALUES (?)", ((d,) for d in removed))
     positions = [p for (p,) in conn.execute("SELECT pos FROM prev.sentences WHERE doc_id IN (SELECT doc_id FROM gone) "
                                             "ORDER BY pos")]
-    conn.execute(f"INSERT INTO staged SELECT {COLUMNS} FROM prev.sentences WHERE doc_id NOT IN (SELECT doc_id FROM gone)")
+    conn.execute(f"INSERT INTO staged SELECT {STORED} FROM prev.sentences WHERE doc_id NOT IN (SELECT doc_id FROM gone)")
     old = [_row(r) for r in conn.execute(f"SELECT {COLUMNS} FROM prev.sentences WHERE doc_id IN (SELECT doc_id FROM gone)")]
     tally.add_rows(old, sign=-1)
     heads = conn.execute("SELECT meta FROM prev.articles WHERE doc_id IN (SELECT doc_id FROM gone)")

@@ -16,9 +16,10 @@ from .store import Lookup
 if TYPE_CHECKING:
     from .store import TablesFile
 
-COLUMNS = "node_id, doc_id, idx, start, end_, text, ents"
+COLUMNS = "node_id, doc_id, idx, start, end_, text, ents"  # a row's; ``words`` is read apart (``FormsView``)
 CACHE_ROWS = 4096
 CACHE_DOCS = 512
+CACHE_FORMS = 256  # articles: grounding reads about ten per question
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,33 @@ class ByDocView(Lookup):
     def _fetch(self, doc_id: str) -> list[SentenceRow] | None:
         rows = self._db.query(f"SELECT {COLUMNS} FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
         return [_row(r) for r in rows] or None
+
+    def __len__(self) -> int:
+        return int(self._db.query("SELECT count(DISTINCT doc_id) FROM sentences")[0][0])
+
+    def __iter__(self) -> Iterator[str]:
+        return (r[0] for r in self._db.query("SELECT DISTINCT doc_id FROM sentences ORDER BY doc_id"))
+
+
+@dataclass(frozen=True)
+class ArticleForms:
+    """Grounding's words (``wordforms.text_forms``) of each sentence of an article, in order,
+    and of all of them."""
+
+    sentences: tuple[frozenset[str], ...]
+    every: frozenset[str]
+
+
+class FormsView(Lookup):
+    """doc id → its ``ArticleForms``, from the ``words`` column the build derived."""
+
+    def __init__(self, db: TablesFile):
+        super().__init__(db, CACHE_FORMS)
+
+    def _fetch(self, doc_id: str) -> ArticleForms | None:
+        rows = self._db.query("SELECT words FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
+        per = tuple(frozenset(w.split()) for (w,) in rows)
+        return ArticleForms(per, frozenset().union(*per)) if per else None
 
     def __len__(self) -> int:
         return int(self._db.query("SELECT count(DISTINCT doc_id) FROM sentences")[0][0])

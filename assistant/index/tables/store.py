@@ -20,11 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 
 # Bump when the layout or the content of the tables changes: old files are then rebuilt.
-FORMAT = 2  # 2: revisions, name_counts and word_counts, so the next version can be built incrementally
+# 2: revisions, name_counts and word_counts, so the next version can be built incrementally.
+# 3: each sentence's grounding words (``words``), derived once here instead of at a question.
+FORMAT = 3
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE sentences (pos INTEGER PRIMARY KEY, node_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, idx INTEGER,
-                        start INTEGER, end_ INTEGER, text TEXT, ents TEXT);
+                        start INTEGER, end_ INTEGER, text TEXT, ents TEXT, words TEXT NOT NULL);
 CREATE INDEX sentences_doc ON sentences (doc_id, idx);
 CREATE TABLE articles (doc_id TEXT PRIMARY KEY, meta TEXT NOT NULL);
 CREATE TABLE stems (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
