@@ -243,19 +243,22 @@ class Engine:
         return snap
 
     def _open_tables(self, key: str):
-        from .index.ingestion import revision
-        from .index.tables.build import build_tables
         from .index.tables.store import open_or_build
 
+        return open_or_build(self.settings.data_dir, self.settings.collection, key, self.build_tables)
+
+    def build_tables(self, conn, matrix_tmp: Path, bm25_root: Path, key: str, incremental: bool = True) -> None:
+        """Write the current version's tables into ``conn`` (see ``index/tables/build``):
+        of the articles both stored and indexed at their stored revision."""
+        from .index.ingestion import revision
+        from .index.tables.build import build_tables
+
         s = self.settings
-
-        def build(conn, matrix_tmp, bm25_root, key):
-            indexed = self.store.article_hashes(_pipeline())
-            articles = {a.doc_id: article_dict(a) for a in self.db.all() if indexed.get(a.doc_id) == a.content_hash}
-            build_tables(conn, matrix_tmp, bm25_root, key, store=self.store, articles=articles, revision=revision,
-                         embed=self.embed, data_dir=s.data_dir, collection=s.collection)
-
-        return open_or_build(s.data_dir, s.collection, key, build)
+        indexed = self.store.article_hashes(_pipeline())
+        current = [a for a in self.db.all() if indexed.get(a.doc_id) == a.content_hash]
+        build_tables(conn, matrix_tmp, bm25_root, key, store=self.store, articles={a.doc_id: article_dict(a) for a in current},
+                     texts={a.doc_id: a.text for a in current}, revision=revision, embed=self.embed,
+                     data_dir=s.data_dir, collection=s.collection, incremental=incremental)
 
     def _text_of(self, doc_id: str, content_hash: str) -> str | None:
         """The text of exactly that revision (a snapshot's offsets refer to the text it

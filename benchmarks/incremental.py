@@ -36,19 +36,12 @@ def full_build_s(eng, work: Path) -> float:
     """A full build of the engine's current version (every sentence read from Chroma)."""
     import sqlite3
 
-    from assistant.engine import _pipeline, article_dict
-    from assistant.index.ingestion import revision
-    from assistant.index.tables.build import build_tables
     from assistant.index.tables.store import SCHEMA
 
-    s = eng.settings
     t0 = time.perf_counter()
-    indexed = eng.store.article_hashes(_pipeline())
-    articles = {a.doc_id: article_dict(a) for a in eng.db.all() if indexed.get(a.doc_id) == a.content_hash}
     conn = sqlite3.connect(work / "full.sqlite")
     conn.executescript(SCHEMA)
-    build_tables(conn, work / "full.words.npy", work / "bm25", "full", store=eng.store, articles=articles,
-                 revision=revision, embed=eng.embed, data_dir=s.data_dir, collection=s.collection, incremental=False)
+    eng.build_tables(conn, work / "full.words.npy", work / "bm25", "full", incremental=False)
     conn.commit()
     conn.close()
     return time.perf_counter() - t0

@@ -3,9 +3,9 @@
 import pytest
 from conftest import SEEDS
 
-from assistant.answering.dedupe import same_story
 from assistant.corpus import read_paths
 from assistant.corpus.article import iso_date
+from assistant.index.stories import fingerprint, same_story
 
 EXPECTED = [
     ("Kim Jong Un meets Russian Culture Minister amid growing ties", "UPI", "SEOUL. June 30 (UPI)"),
@@ -61,11 +61,29 @@ def test_ids_are_stable_and_unique(articles):
 
 
 def test_the_reuters_story_run_twice_is_recognised_as_one(articles):
-    by_outlet = {a.outlet: a for a in articles}
-    assert same_story(by_outlet["The Star"].text, by_outlet["Straits Times"].text)
-    assert not same_story(by_outlet["The Star"].text, by_outlet["Korea Herald"].text)
-    upi = [a for a in articles if a.outlet == "UPI"]
-    assert not same_story(upi[0].text, upi[1].text)
+    by_outlet = {a.outlet: fingerprint(a.text) for a in articles}
+    assert same_story(by_outlet["The Star"], by_outlet["Straits Times"])
+    assert not same_story(by_outlet["The Star"], by_outlet["Korea Herald"])
+    upi = [fingerprint(a.text) for a in articles if a.outlet == "UPI"]
+    assert not same_story(upi[0], upi[1])
+
+
+def test_story_fingerprints_give_the_shingles_jaccard(articles):
+    """The stored fingerprints decide exactly as the shingle sets they hash: every pair of
+    seed articles, and near the threshold (a story with a share of its sentences cut)."""
+    from assistant.index.stories import ARTICLE_JACCARD, shingles
+
+    def exact(a: str, b: str) -> bool:
+        x, y = shingles(a), shingles(b)
+        return len(x & y) / len(x | y) >= ARTICLE_JACCARD
+
+    texts = [a.text for a in articles]
+    for cut in (0.2, 0.3, 0.4, 0.5):  # the first share of a story only: Jaccard ~ the share kept
+        texts += [t[: int(len(t) * cut)] for t in texts[:9]]
+    decided = [(exact(a, b), same_story(fingerprint(a), fingerprint(b))) for a in texts for b in texts]
+    assert all(e == f for e, f in decided)
+    assert {e for e, _ in decided} == {True, False}
+    assert sum(e for e, _ in decided) > len(texts)  # some pairs other than an article with itself
 
 
 @pytest.mark.parametrize("printed, text, expected", [

@@ -222,6 +222,7 @@ def test_the_seeds_sentences_and_tables_are_byte_for_byte_what_main_wrote(seeded
 
     from assistant.corpus import read_paths
     from assistant.index.sentences import split_articles
+    from assistant.index.stories import fingerprint
     from assistant.wordforms import stored_forms
 
     articles, _ = read_paths([SEEDS])
@@ -234,7 +235,9 @@ def test_the_seeds_sentences_and_tables_are_byte_for_byte_what_main_wrote(seeded
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
         rows = [list(r) for r in conn.execute(f"SELECT * FROM {name}")]
         if name == "articles":
-            rows = [[d, {k: v for k, v in json.loads(m).items() if k != "ingested_at"}] for d, m in rows]
+            texts = {a.doc_id: a.text for a in articles}
+            assert all(story == fingerprint(texts[d]) for d, _, story in rows)
+            rows = [[d, {k: v for k, v in json.loads(m).items() if k != "ingested_at"}] for d, m, _ in rows]
         if name == "sentences":
             assert all(r[-1] == stored_forms(r[6]) and r[-1] for r in rows)
             rows = [r[:-1] for r in rows]
@@ -418,20 +421,13 @@ def _full_build_of(eng, tmp_path: Path) -> Path:
     """The current version's tables built whole (every sentence read from the index)."""
     import sqlite3
 
-    from assistant.engine import _pipeline, article_dict
-    from assistant.index.ingestion import revision
-    from assistant.index.tables.build import build_tables
     from assistant.index.tables.store import SCHEMA
 
-    s = eng.settings
-    indexed = eng.store.article_hashes(_pipeline())
-    articles = {a.doc_id: article_dict(a) for a in eng.db.all() if indexed.get(a.doc_id) == a.content_hash}
     tmp_path.mkdir()
     path = tmp_path / "full.sqlite"
     conn = sqlite3.connect(path)
     conn.executescript(SCHEMA)
-    build_tables(conn, tmp_path / "full.words.npy", tmp_path / "bm25", "full", store=eng.store, articles=articles,
-                 revision=revision, embed=eng.embed, data_dir=s.data_dir, collection=s.collection, incremental=False)
+    eng.build_tables(conn, tmp_path / "full.words.npy", tmp_path / "bm25", "full", incremental=False)
     conn.commit()
     conn.close()
     return path

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..index.stories import same_story
 from ..models import NO_MATCH, NOT_STATED, Answer, Citation, ResolvedDate
 from ..questions.question import Question
 from . import render
 from .conflicts import comparable
 from .dates import Published, day_of, published_on, resolve
-from .dedupe import same_event, same_sentence, same_story
+from .dedupe import same_event, same_sentence
 from .extract import MONTH, WEEKDAY, Candidate, answers, compatible
 from .grounding import anchors_of, far_names
 from .model import load as load_model
@@ -259,7 +260,7 @@ def _published(engine: Engine, doc_id: str) -> Published | None:
 
 
 def _dup(engine: Engine, a: str, b: str) -> bool:
-    return same_story(engine.articles.text(a) or "", engine.articles.text(b) or "")
+    return same_story(engine.articles.story(a), engine.articles.story(b))
 
 
 def _quoting(cites: list[Citation], c: Candidate) -> list[Citation]:

@@ -24,6 +24,7 @@ class ArticleTable(Lookup):
         super().__init__(db, CACHE_ARTICLES, count_key="articles")
         self._text_of = text_of  # (doc_id, content_hash) -> text of that revision, None if gone
         self._text = lru_cache(maxsize=64)(self._fetch_text)
+        self._story = lru_cache(maxsize=CACHE_ARTICLES)(self._fetch_story)
 
     def _fetch(self, doc_id: str) -> dict | None:
         got = self._db.query("SELECT meta FROM articles WHERE doc_id = ?", (doc_id,))
@@ -39,6 +40,16 @@ class ArticleTable(Lookup):
         """The full text of the revision this version indexed; None if the article has
         been updated or removed since (never another revision's text)."""
         return self._text(doc_id)
+
+    def story(self, doc_id: str) -> bytes:
+        """The article's story fingerprint (``index/stories``): are two articles one story?"""
+        return self._story(doc_id)
+
+    def _fetch_story(self, doc_id: str) -> bytes:
+        got = self._db.query("SELECT story FROM articles WHERE doc_id = ?", (doc_id,))
+        if not got:
+            raise KeyError(doc_id)
+        return got[0][0]
 
     def _fetch_text(self, doc_id: str) -> str | None:
         return self._text_of(doc_id, self[doc_id]["content_hash"])

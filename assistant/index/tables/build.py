@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from ...wordforms import stored_forms
+from ..stories import fingerprint
 from .sentences import COLUMNS, SentenceRow, _row
 from .store import FORMAT, complete_keys, latest_matrix
 from .synonyms import build_matrix
@@ -49,10 +50,12 @@ def bm25_text(meta: dict, text: str) -> str:
 
 
 def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, key: str, *, store, articles: dict[str, dict],
-                 revision: Callable[[str], str], embed, data_dir: Path, collection: str, incremental: bool = True) -> None:
+                 texts: Mapping[str, str], revision: Callable[[str], str], embed, data_dir: Path, collection: str,
+                 incremental: bool = True) -> None:
     """``articles``: doc_id → citation metadata (with ``content_hash``) of the stored and
-    indexed articles; ``revision(content_hash)`` is the sentence revision to keep;
-    ``incremental=False`` reads every sentence from the index even when it need not."""
+    indexed articles, ``texts`` their texts (of that hash); ``revision(content_hash)`` is
+    the sentence revision to keep; ``incremental=False`` reads every sentence from the
+    index even when it need not."""
     from vectorstore import bm25
 
     wanted = {d: revision(a["content_hash"]) for d, a in articles.items()}
@@ -75,7 +78,9 @@ def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, ke
     conn.execute(f"INSERT INTO sentences SELECT row_number() OVER (ORDER BY doc_id, idx) - 1, {STORED} FROM staged "
                  "ORDER BY doc_id, idx")
     conn.execute("DROP TABLE staged")
-    conn.executemany("INSERT INTO articles VALUES (?,?)", ((d, json.dumps(a)) for d, a in articles.items()))
+    kept = _kept_stories(conn, set(added)) if previous is not None else {}
+    conn.executemany("INSERT INTO articles VALUES (?,?,?)",
+                     ((d, json.dumps(a), kept[d] if d in kept else fingerprint(texts[d])) for d, a in articles.items()))
     conn.executemany("INSERT INTO revisions VALUES (?,?)", wanted.items())
     _apply(conn, tally, removed)
     names = majority_names(conn.execute("SELECT key, label, n, first FROM name_counts"))
@@ -147,10 +152,20 @@ def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -
     tally.add_heads((_head(json.loads(m)) for (m,) in heads), sign=-1)
     for table in ("stems", "entities", "name_counts", "word_counts"):
         conn.execute(f"INSERT INTO {table} SELECT * FROM prev.{table}")
+    # the story fingerprints of the articles kept, read back by ``_kept_stories``
+    conn.execute("CREATE TEMP TABLE kept_stories AS SELECT doc_id, story FROM prev.articles "
+                 "WHERE doc_id NOT IN (SELECT doc_id FROM gone)")
     conn.commit()  # a database cannot be detached inside a transaction
     conn.execute("DETACH DATABASE prev")
     conn.execute("DROP TABLE gone")
     return positions
+
+
+def _kept_stories(conn: sqlite3.Connection, added: set[str]) -> dict[str, bytes]:
+    """The previous version's fingerprints of the articles it had in this revision."""
+    got = {d: s for d, s in conn.execute("SELECT doc_id, story FROM kept_stories") if d not in added}
+    conn.execute("DROP TABLE kept_stories")
+    return got
 
 
 def _apply(conn: sqlite3.Connection, tally: Tally, removed: list[str]) -> None:

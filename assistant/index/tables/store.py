@@ -22,13 +22,14 @@ from pathlib import Path
 # Bump when the layout or the content of the tables changes: old files are then rebuilt.
 # 2: revisions, name_counts and word_counts, so the next version can be built incrementally.
 # 3: each sentence's grounding words (``words``), derived once here instead of at a question.
-FORMAT = 3
+# 4: each article's story fingerprint (``story``), likewise.
+FORMAT = 4
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE sentences (pos INTEGER PRIMARY KEY, node_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, idx INTEGER,
                         start INTEGER, end_ INTEGER, text TEXT, ents TEXT, words TEXT NOT NULL);
 CREATE INDEX sentences_doc ON sentences (doc_id, idx);
-CREATE TABLE articles (doc_id TEXT PRIMARY KEY, meta TEXT NOT NULL);
+CREATE TABLE articles (doc_id TEXT PRIMARY KEY, meta TEXT NOT NULL, story BLOB NOT NULL);
 CREATE TABLE stems (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE entities (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE names (key TEXT PRIMARY KEY, label TEXT) WITHOUT ROWID;
