@@ -107,7 +107,7 @@ def _rows(records: Iterable[tuple[str, dict, str]], wanted: dict[str, str]) -> l
         if wanted.get(doc_id) is None or meta.get("revision") != wanted[doc_id]:
             continue  # a sentence of a removed article, of an older revision or of another client
         rows.append(SentenceRow(node_id, doc_id, int(meta["idx"]), int(meta["start"]), int(meta["end"]), text or "",
-                                tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]"))))
+                                meta.get("ents") or "[]"))
     return rows
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .store import Lookup
@@ -30,11 +31,16 @@ class SentenceRow:
     start: int
     end: int
     text: str
-    entities: tuple[tuple, ...]  # (start, end, label, governor) within the sentence
+    ents: str  # the entities as stored (JSON), decoded on first use: most rows read are context only
+
+    @cached_property
+    def entities(self) -> tuple[tuple, ...]:
+        """(start, end, label, governor) within the sentence."""
+        return tuple(tuple(e) for e in json.loads(self.ents or "[]"))
 
 
 def _row(r: tuple) -> SentenceRow:
-    return SentenceRow(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5], tuple(tuple(e) for e in json.loads(r[6] or "[]")))
+    return SentenceRow(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5], r[6] or "[]")
 
 
 class RowsView(Lookup):
