@@ -94,7 +94,7 @@ def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progre
 # The code a table's rows come from: parsing, indexing, question analysis, the answer path's
 # features and grounding, and the questions (SQuAD's and the synthetic ones). Fitting is not in it.
 _ASSISTANT = Path(__file__).resolve().parents[2] / "assistant"
-TABLE_CODE = (_ASSISTANT / "text.py", _ASSISTANT / "corpus", _ASSISTANT / "index", _ASSISTANT / "questions",
+TABLE_CODE = (_ASSISTANT / "text.py", _ASSISTANT / "wordforms.py", _ASSISTANT / "corpus", _ASSISTANT / "index", _ASSISTANT / "questions",
               _ASSISTANT / "answering", Path(__file__).with_name("augment.py"), Path(__file__),
               Path(__file__).with_name("dataset.py"))
 

@@ -20,6 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 
 # Bump when the layout or the content of the tables changes: old files are then rebuilt.
+# That includes how stored values are derived (``text``, ``wordforms``, ``index/stories``, the
+# stemmer): an incremental build copies them forward, while questions derive theirs with the
+# current code. tests/test_tables.py fingerprints them on the seeds to catch a change.
 # 2: revisions, name_counts and word_counts, so the next version can be built incrementally.
 # 3: each sentence's grounding words (``words``), derived once here instead of at a question.
 # 4: each article's story fingerprint (``story``), likewise.
@@ -42,6 +45,8 @@ SQL_VARIABLES = 900  # per IN (...) query, well under SQLite's limit
 # Pages are read through a memory map rather than a read() call each: an article's rows that
 # SQLite's own page cache does not hold came 0.3-0.4 ms → 0.07 ms at 100k sentences. Safe
 # because a key's file is never written once renamed into place (a removed one stays mapped).
+# As with the memory-mapped BM25 index and word vectors, a file truncated in place by another
+# tool, or a disk read error, ends the process (SIGBUS) instead of raising DatabaseError.
 MMAP_BYTES = 1 << 30
 
 
