@@ -149,6 +149,37 @@ Officials said the ship would carry tourists to the Kalma resort from next month
     assert "The sources disagree on the day" in a.text and a.to_dict()["conflict"] is True
 
 
+def test_two_reports_naming_two_days_in_other_words_disagree(seeded_copy, tmp_path):
+    # "on Tuesday" in a report of Friday, July 4 is July 1; "on Wednesday" in a report of
+    # Saturday, July 5 is July 2. The model is sure of the first (74%) and not of the second
+    # (38%, under its threshold): before, "Tuesday" was asserted alone. Two reports of one fact
+    # that name two days disagree, however unsure the model is of either as an answer.
+    from assistant import api, ask, get_article
+
+    other = """---
+title: North Korea's Morning Lark ferry to serve Kalma resort
+outlet: Coast Times
+date: 2025-07-05
+---
+The passenger ferry Morning Lark, which state media said was launched in Wonsan on Wednesday, is meant for tourists visiting the Kalma resort.
+
+The vessel was built at a local shipyard, the report said.
+"""
+    paths = [tmp_path / "a.md", tmp_path / "b.md"]
+    for path, text in zip(paths, (FERRY_MD, other)):
+        path.write_text(text, encoding="utf-8")
+    assert len(api.ingest(paths).added) == 2
+    a = ask("When was the ferry Morning Lark launched in Wonsan?")
+    assert a.status == "answered" and a.conflict, (a.short_answer, a.reason, a.text)
+    assert a.short_answer == "Tuesday or Wednesday (sources disagree)", a.short_answer
+    placed = {}
+    for d in a.dates:
+        cite = next(c for c in a.citations if c.marker == d.marker)
+        assert get_article(cite.doc_id).text[cite.start:cite.end] == cite.quote and d.text in cite.quote
+        placed[cite.outlet] = d.date
+    assert placed == {"Harbour Gazette": "Tuesday, July 1, 2025", "Coast Times": "Wednesday, July 2, 2025"}
+
+
 def test_a_weekday_in_a_sentence_about_the_future_is_not_guessed():
     friday = Published(7, 4, 2025)
     assert resolve("on Tuesday", friday, "The ferry will make its first trip on Tuesday.") is None

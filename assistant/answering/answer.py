@@ -60,7 +60,7 @@ def compose(engine: Engine, c: Candidates) -> Answer:
     # A rival value must be an answer the model would give too, were it the best.
     confident = [o for o in cands[1:] if o.label == top.label
                  and model.confidence(X, raw, o.best_index, share, o.mask(len(spans))) >= threshold] if q.kind in CONFLICT_KINDS else []
-    rival = _rival(engine, q, top, confident)
+    rival = _rival(engine, q, top, confident) or _day_rival(engine, q, top, cands[1:])
     if rival:
         sides = [top, rival]
         cites = _citations(engine, [_support(s)[0] for s in sides], scored)
@@ -213,6 +213,25 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
         if lead_day is not None and day_of(c.value, _published(engine, s.row.doc_id), s.row.text) == lead_day:
             continue
         if comparable(lead, _claim(s, a, b), top.label not in DATE_LABELS):
+            return c
+    return None
+
+
+def _day_rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
+    """Another report of the lead's fact that names another day in other words ("On June 18,
+    Shoigu announced ..." / "On Tuesday, Moscow's top security official said ..." in a report
+    of Thursday, June 19: June 17). Like an agreeing report (``_agreeing``), it need not be an
+    answer the model would give: that both are reports of one fact is the same test as for any
+    rival (``_reports``), and that their days differ is read from their articles' dates, not
+    guessed. Asserting one of two days the sources give would be confidently wrong half the time."""
+    lead_day = _lead_day(engine, top) if q.kind in CONFLICT_KINDS else None
+    if lead_day is None:
+        return None
+    lead = _claim(*top.support[0])
+    dated = [c for c in others if c.label in DATE_LABELS and c.key != top.key and not compatible(top, c)]
+    for c, s, a, b in _reports(engine, q, top, dated):
+        day = day_of(c.value, _published(engine, s.row.doc_id), s.row.text)
+        if day is not None and day != lead_day and comparable(lead, _claim(s, a, b), False):
             return c
     return None
 
