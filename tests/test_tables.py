@@ -244,6 +244,10 @@ def test_the_seeds_sentences_and_tables_are_byte_for_byte_what_main_wrote(seeded
             derived[name] = sorted([r[1], r[-1]] for r in rows)
             rows = [r[:-1] for r in rows]
         tables[name] = sorted(json.dumps(r, sort_keys=True) for r in rows)
+    # the lookups by node id and by article are indexed (the build makes the indexes last)
+    plans = [" ".join(str(x) for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM sentences WHERE {w}", ("x",))
+                      for x in r) for w in ("node_id = ?", "doc_id = ? ORDER BY idx")]
+    assert "USING INDEX sentences_node" in plans[0] and "USING INDEX sentences_doc" in plans[1], plans
     conn.close()
     assert _fingerprint(tables) == "97f785b192afbdd1"
     # An incremental build copies stored words and fingerprints forward: a change to how they
@@ -446,6 +450,7 @@ def _contents(path: Path) -> dict:
     conn = sqlite3.connect(path)
     tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     out = {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}")), key=repr) for t in tables}
+    out["indexes"] = sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
     out["bm25 texts"] = _bm25_texts(conn)
     conn.close()
     return out
