@@ -218,12 +218,13 @@ def _rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate])
 
 
 def _day_rival(engine: Engine, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
-    """Another report of the lead's fact that names another day in other words ("On June 18,
-    Shoigu announced ..." / "On Tuesday, Moscow's top security official said ..." in a report
-    of Thursday, June 19: June 17). Like an agreeing report (``_agreeing``), it need not be an
-    answer the model would give: that both are reports of one fact is the same test as for any
-    rival (``_reports``), and that their days differ is read from their articles' dates, not
-    guessed. Asserting one of two days the sources give would be confidently wrong half the time."""
+    """Another report of the lead's fact that names another day in other words ("launched on
+    Tuesday" in a report of Friday, July 4, 2025: July 1; "launched on Wednesday" in one of
+    Saturday, July 5: July 2). Like an agreeing report (``_agreeing``), it need not be an answer
+    the model would give: that both are reports of one fact is the same test as for any rival
+    (``_reports``), and that their days differ is read from their articles' dates, not guessed
+    (a dateline without its year places no weekday). Asserting one of two days the sources
+    give would be confidently wrong half the time."""
     lead_day = _lead_day(engine, top) if q.kind in CONFLICT_KINDS else None
     if lead_day is None:
         return None
