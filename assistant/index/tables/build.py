@@ -74,13 +74,13 @@ def build_tables(conn: sqlite3.Connection, matrix_tmp: Path, bm25_root: Path, ke
     conn.executemany("INSERT INTO staged VALUES (?,?,?,?,?,?,?,?)",
                      ((r.node_id, r.doc_id, r.idx, r.start, r.end, r.text, json.dumps(r.entities), stored_forms(r.text))
                       for r in rows))
+    kept: dict[str, bytes] = {}  # story fingerprints of the articles the previous version had as they are
     if previous is None:
         _number_rows(conn, f"SELECT {STORED} FROM staged")
     else:
-        removed_positions = _copy_previous(conn, removed, tally)
+        removed_positions, kept = _copy_previous(conn, removed, tally)
     conn.execute("DROP TABLE staged")
     _index_rows(conn)
-    kept = _kept_stories(conn, set(added)) if previous is not None else {}
     conn.executemany("INSERT INTO articles VALUES (?,?,?)",
                      ((d, json.dumps(a), kept[d] if d in kept else fingerprint(texts[d])) for d, a in articles.items()))
     conn.executemany("INSERT INTO revisions VALUES (?,?)", wanted.items())
@@ -140,9 +140,10 @@ def _previous(conn: sqlite3.Connection, data_dir: Path, collection: str, key: st
     return None
 
 
-def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -> list[int]:
+def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -> tuple[list[int], dict[str, bytes]]:
     """The previous version's rows and counts, less what the removed articles contributed;
-    returns the removed rows' positions in the previous version."""
+    returns the removed rows' positions in the previous version and the kept articles'
+    story fingerprints."""
     conn.execute("CREATE TEMP TABLE gone (doc_id TEXT PRIMARY KEY)")
     conn.executemany("INSERT INTO gone VALUES (?)", ((d,) for d in removed))
     positions = [p for (p,) in conn.execute("SELECT pos FROM prev.sentences WHERE doc_id IN (SELECT doc_id FROM gone) "
@@ -157,13 +158,11 @@ def _copy_previous(conn: sqlite3.Connection, removed: list[str], tally: Tally) -
     tally.add_heads((_head(json.loads(m)) for (m,) in heads), sign=-1)
     for table in ("stems", "entities", "name_counts", "word_counts"):
         conn.execute(f"INSERT INTO {table} SELECT * FROM prev.{table}")
-    # the story fingerprints of the articles kept, read back by ``_kept_stories``
-    conn.execute("CREATE TEMP TABLE kept_stories AS SELECT doc_id, story FROM prev.articles "
-                 "WHERE doc_id NOT IN (SELECT doc_id FROM gone)")
+    stories = dict(conn.execute("SELECT doc_id, story FROM prev.articles WHERE doc_id NOT IN (SELECT doc_id FROM gone)"))
     conn.commit()  # a database cannot be detached inside a transaction
     conn.execute("DETACH DATABASE prev")
     conn.execute("DROP TABLE gone")
-    return positions
+    return positions, stories
 
 
 def _number_rows(conn: sqlite3.Connection, source: str) -> None:
@@ -176,13 +175,6 @@ def _index_rows(conn: sqlite3.Connection) -> None:
     """The sentences' indexes, made once their rows are in (faster than growing them row by row)."""
     conn.execute("CREATE UNIQUE INDEX sentences_node ON sentences (node_id)")
     conn.execute("CREATE INDEX sentences_doc ON sentences (doc_id, idx)")
-
-
-def _kept_stories(conn: sqlite3.Connection, added: set[str]) -> dict[str, bytes]:
-    """The previous version's fingerprints of the articles it had in this revision."""
-    got = {d: s for d, s in conn.execute("SELECT doc_id, story FROM kept_stories") if d not in added}
-    conn.execute("DROP TABLE kept_stories")
-    return got
 
 
 def _apply(conn: sqlite3.Connection, tally: Tally, removed: list[str]) -> None:
