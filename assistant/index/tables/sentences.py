@@ -63,19 +63,23 @@ class RowsView(Lookup):
         return [found[p] for p in positions if p in found]
 
 
-class ByDocView(Lookup):
-    def __init__(self, db: TablesFile):
-        super().__init__(db, CACHE_DOCS)
-
-    def _fetch(self, doc_id: str) -> list[SentenceRow] | None:
-        rows = self._db.query(f"SELECT {COLUMNS} FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
-        return [_row(r) for r in rows] or None
+class _PerArticle(Lookup):
+    """A mapping keyed by the doc ids of the articles that have sentences."""
 
     def __len__(self) -> int:
         return int(self._db.query("SELECT count(DISTINCT doc_id) FROM sentences")[0][0])
 
     def __iter__(self) -> Iterator[str]:
         return (r[0] for r in self._db.query("SELECT DISTINCT doc_id FROM sentences ORDER BY doc_id"))
+
+
+class ByDocView(_PerArticle):
+    def __init__(self, db: TablesFile):
+        super().__init__(db, CACHE_DOCS)
+
+    def _fetch(self, doc_id: str) -> list[SentenceRow] | None:
+        rows = self._db.query(f"SELECT {COLUMNS} FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
+        return [_row(r) for r in rows] or None
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class ArticleForms:
     every: frozenset[str]
 
 
-class FormsView(Lookup):
+class FormsView(_PerArticle):
     """doc id → its ``ArticleForms``, from the ``words`` column the build derived."""
 
     def __init__(self, db: TablesFile):
@@ -97,9 +101,3 @@ class FormsView(Lookup):
         rows = self._db.query("SELECT words FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
         per = tuple(frozenset(w.split()) for (w,) in rows)
         return ArticleForms(per, frozenset().union(*per)) if per else None
-
-    def __len__(self) -> int:
-        return int(self._db.query("SELECT count(DISTINCT doc_id) FROM sentences")[0][0])
-
-    def __iter__(self) -> Iterator[str]:
-        return (r[0] for r in self._db.query("SELECT DISTINCT doc_id FROM sentences ORDER BY doc_id"))
