@@ -1,4 +1,5 @@
-"""Tokens, stems and stop words shared by question analysis and answer scoring."""
+"""Tokens, stems, stop words and answer keys, shared by indexing, question analysis and
+answer scoring (the bottom of the import graph: it imports nothing of the project)."""
 from __future__ import annotations
 
 import re
@@ -74,3 +75,22 @@ _THOUSANDS = re.compile(r"(?<=\d)[,\s](?=\d{3}\b)")
 
 def digits(text: str) -> str:
     return _THOUSANDS.sub("", text)
+
+
+_KEY_LEAD = re.compile(r"^(?:the|mr|ms|mrs|some|about|around|over|more than|at least|nearly|almost|up to|as many as)\s+")
+_KEY_TITLE = re.compile(r"^(?:the|mr|ms|mrs)\s+")
+_KEY_NUMBER = re.compile(r"\d[\d.]*(?:\s*(?:million|billion))?")
+_KEY_PUNCT = re.compile(r"[^a-z0-9 ]+")
+
+
+@lru_cache(maxsize=1 << 16)  # the vocabulary build keys every entity of the corpus; most repeat
+def answer_key(value: str, label: str) -> str:
+    """What two mentions of one answer share ("over 11,000" and "11000"; "the Choe Hyon" and
+    "Choe Hyon"): answers are grouped and counted by it, at question time and in the
+    vocabulary's per-entity sentence counts at ingest."""
+    v = digits(value.lower()).replace("’", "'")
+    v = _KEY_TITLE.sub("", _KEY_LEAD.sub("", v))
+    if label in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"):
+        m = _KEY_NUMBER.search(v)
+        return m.group() if m else v
+    return _KEY_PUNCT.sub(" ", v).strip()

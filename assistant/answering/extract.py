@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..questions.question import Question
-from ..text import MONTH, TOKEN, content_stems, digits, stem
+from ..text import MONTH, TOKEN, answer_key, content_stems, stem
 from .scoring import Scored
 
 DURATION = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few)\b"
@@ -53,22 +53,6 @@ class Candidate:
 def _clean(value: str) -> str:
     value = value.strip(" ,;:“”\"'")
     return value if re.search(r"\b[ap]\.m\.$", value) else value.rstrip(".")
-
-
-_KEY_LEAD = re.compile(r"^(?:the|mr|ms|mrs|some|about|around|over|more than|at least|nearly|almost|up to|as many as)\s+")
-_KEY_TITLE = re.compile(r"^(?:the|mr|ms|mrs)\s+")
-_KEY_NUMBER = re.compile(r"\d[\d.]*(?:\s*(?:million|billion))?")
-_KEY_PUNCT = re.compile(r"[^a-z0-9 ]+")
-
-
-@lru_cache(maxsize=1 << 16)  # the vocabulary build keys every entity of the corpus; most repeat
-def key_of(value: str, label: str) -> str:
-    v = digits(value.lower()).replace("’", "'")
-    v = _KEY_TITLE.sub("", _KEY_LEAD.sub("", v))
-    if label in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"):
-        m = _KEY_NUMBER.search(v)
-        return m.group() if m else v
-    return _KEY_PUNCT.sub(" ", v).strip()
 
 
 @lru_cache(maxsize=1 << 14)
@@ -166,7 +150,7 @@ def candidates(q: Question, scored: list[Scored], rarity=lambda key: 1.0, idf=la
             if label == "CARDINAL" and re.match(r"\s*(?:countries|sides|nations|leaders|men)\b", s.row.text[b:]) \
                     or re.fullmatch(r"(?:the )?two (?:countries|sides|nations|leaders)", value.lower()):
                 continue  # "the two countries": not a figure anyone asks for
-            key = key_of(value, label)
+            key = answer_key(value, label)
             weight = LABEL_WEIGHT.get(q.kind, {}).get(label, 1.0) * rarity(key) * (1.0 if label in q.labels else OTHER_NAME_WEIGHT)
             if label in ("DATE", "TIME"):
                 weight *= _date_weight(value)

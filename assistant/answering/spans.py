@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from ..corpus.boilerplate import credit_ranges
 from ..questions.question import Question
-from ..text import content_stems
-from .extract import _clean, clause_answer, key_of
+from ..text import answer_key, content_stems
+from .extract import _clean, clause_answer
 from .scoring import Scored
 
 SENTENCES = 8  # best sentences whose spans are candidates
@@ -47,7 +47,7 @@ class Span:
 
 def span_key(value: str, label: str) -> str:
     """The value normalised, for grouping the same answer across sentences."""
-    return "clause:" + re.sub(r"\W+", " ", value.lower()).strip() if label == "CLAUSE" else key_of(value, label)
+    return "clause:" + re.sub(r"\W+", " ", value.lower()).strip() if label == "CLAUSE" else answer_key(value, label)
 
 
 def gather(q: Question, scored: list[Scored]) -> list[Span]:

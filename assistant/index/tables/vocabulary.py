@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ...text import STOP, content_stems, stem
+from ...text import STOP, answer_key, content_stems, stem
 
 if TYPE_CHECKING:
     from .sentences import SentenceRow
@@ -45,13 +45,12 @@ class Tally:
     words: Counter = field(default_factory=Counter)  # vocabulary word -> sentences containing it
 
     def add_rows(self, rows: Iterable[SentenceRow], sign: int = 1) -> None:
-        from ...answering.extract import key_of
         from .synonyms import row_words
 
         for row in rows:
             for s in set(content_stems(row.text)):
                 self.df[s] += sign
-            for key in {key_of(row.text[a:b], label) for a, b, label, *_ in row.entities}:
+            for key in {answer_key(row.text[a:b], label) for a, b, label, *_ in row.entities}:
                 self.entity_df[key] += sign
             for w in row_words(row.text):
                 self.words[w] += sign

@@ -1,0 +1,111 @@
+"""The import graph follows the data flow: ui and evals use assistant, assistant uses
+vectorstore, never back; indexing never reaches into answering; and no module of the
+assistant imports itself round a circle (an index module once imported an answering one
+for a helper, which closed engine → tables → vocabulary → extract → scoring → engine).
+
+Read from the source with ``ast``, function-level imports included (most of ours are
+lazy, for cold start): an import that runs later still ties the modules. Imports under
+``if TYPE_CHECKING:`` are left out: they never run, and the answering functions name the
+engine they are handed only as a type.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("assistant", "vectorstore", "ui", "evals")
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def _type_only(tree: ast.Module) -> set[int]:
+    """ids of the import nodes inside ``if TYPE_CHECKING:`` blocks."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            out.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom))
+    return out
+
+
+def _imports(modules: dict[str, Path]) -> dict[str, set[str]]:
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(), str(path))
+        skip = _type_only(tree)
+        deps = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(parts + ([node.module] if node.module else []))
+                # ``from pkg import mod`` imports the module; ``from pkg import name``, the package
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            for target in targets:
+                while target and target not in modules:
+                    target = target.rpartition(".")[0]
+                if target and target != name:
+                    deps.add(target)
+        graph[name] = deps
+    return graph
+
+
+GRAPH = _imports(_modules())
+
+
+def _violations(source: str, forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(f"{m} imports {d}" for m, deps in GRAPH.items() if m == source or m.startswith(source + ".")
+                  for d in deps if any(d == f or d.startswith(f + ".") for f in forbidden))
+
+
+def test_the_graph_is_read():
+    # the checks below mean nothing if the reader missed the imports
+    assert "assistant.text" in GRAPH["assistant.index.tables.vocabulary"]
+    assert "assistant.answering.scoring" in GRAPH["assistant.answering.extract"]
+    assert "vectorstore.articles" in GRAPH["assistant.engine"]  # a function-level import
+
+
+def test_dependencies_point_one_way():
+    assert _violations("vectorstore", ("assistant", "ui", "evals")) == []
+    assert _violations("assistant", ("ui", "evals")) == []
+    assert _violations("ui", ("evals",)) == []
+
+
+def test_indexing_does_not_reach_into_answering():
+    for stage in ("assistant.corpus", "assistant.index"):
+        assert _violations(stage, ("assistant.answering", "assistant.engine", "assistant.api")) == []
+
+
+def test_the_assistant_has_no_import_circle():
+    graph = {m: {d for d in deps if d.startswith("assistant")} for m, deps in GRAPH.items() if m.startswith("assistant")}
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(m: str) -> None:  # depth-first; a module met again on the current path closes a circle
+        if m in path:
+            raise AssertionError("import circle: " + " → ".join(path[path.index(m):] + [m]))
+        if m in done:
+            return
+        path.append(m)
+        for d in sorted(graph.get(m, ())):
+            visit(d)
+        path.pop()
+        done.add(m)
+
+    for m in sorted(graph):
+        visit(m)
