@@ -24,6 +24,8 @@ test: $(STAMP) browser postgres
 	@$(BYTECODE)
 	$(VENV)/bin/python -m pytest
 
+# Both suites against their floors (evals/floors.py); exits 1 below any, the unseen prose's
+# included, which `make test` runs only on a sample.
 eval: $(STAMP)
 	$(VENV)/bin/assistant eval --baseline
 

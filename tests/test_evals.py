@@ -369,23 +369,26 @@ def test_suite_meets_the_floors(seeded_env, tmp_path):
     assert not below, f"below the floor {FLOORS}: {below}\nsee {paths['report']}\n{failing}"
 
 
-@pytest.mark.slow
-def test_unseen_prose_meets_its_floors(tmp_path):
-    """SQuAD 2.0 articles nobody tuned for, through ask(), each fold answered by the model
-    trained without it: all 2,805 questions, as the report (about a minute; a subset of 400
-    moved its figures by two or three points from one model draw to the next)."""
-    from evals.floors import UNSEEN_CEILINGS, UNSEEN_FLOORS
-    from evals.unseen.report import check, write
+def test_unseen_prose_is_reported_from_a_sample(tmp_path):
+    """The unseen-prose suite end to end on a fixed sample (100 questions a fold, each fold
+    answered by the model trained without it): report, curve, the always-decline line, and
+    every quote verbatim from its article. Its floors are judged on all 2,805 questions by
+    ``make eval`` (which fails below them): a sample moves by two or three points from one
+    model draw to the next, and the whole run (2.5 min) belongs with the long runs, outside
+    the 15 minutes of ``make test``."""
+    from evals.unseen.dataset import load
+    from evals.unseen.report import write
     from evals.unseen.suite import run_unseen
 
-    run = run_unseen(baseline=False, progress=False)
+    run = run_unseen(per_fold=100, baseline=False, progress=False)
     paths = write(run, tmp_path)
     assert paths["curve"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert run.ours.questions == 2805
+    assert run.ours.questions == 400 and {o.fold for o in run.outcomes} == {0, 1, 2, 3}
     assert run.always_decline.overall_f1 == pytest.approx(100 * (1 - run.ours.answerable / run.ours.questions))
-    below = {k: round(getattr(run.ours, k), 1) for k, ok in check(run.ours).items() if ok is False}
-    assert not below, f"unseen prose past its floors {UNSEEN_FLOORS} or ceilings {UNSEEN_CEILINGS}: {below}"
-
+    texts = {a.title: a.text for a in load()[0]}
+    quotes = [(o.qid, q) for o in run.outcomes for q in o.quotes]
+    assert quotes and run.ours.answered > 0
+    assert [(qid, q) for qid, q in quotes if not any(q in t for t in texts.values())] == []
 
 
 def test_cases_are_asked_under_the_model_a_draw_names(seeded_env, tmp_path, monkeypatch):
