@@ -26,11 +26,11 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ArticleNotFound, StoreUnavailable
+from .index.snapshot import Snapshot
 from .index.tables.articles import ArticleTable
 from .index.tables.sentences import ByDocView, FormsView, RowsView, SentenceRow  # noqa: F401  (SentenceRow: re-exported)
 from .index.tables.synonyms import Synonyms
@@ -39,32 +39,6 @@ from .models import Article, ArticleSummary, IngestReport
 from .settings import Settings, apply_offline_env
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(eq=False)
-class Snapshot:
-    """The read-side tables of one corpus version, never changed once built.
-
-    Carries the attribute names the answering code reads from "the engine"
-    (``rows``, ``by_doc``, ``forms``, ``articles``, ``vocab``, ``synonyms``, ``retriever``, ``bm25``,
-    ``settings``, ``embed``, ``store``, ``version``), so a snapshot is what it is given.
-    Only articles that are both stored and fully indexed (their index record carries the
-    stored content hash) are in it, with exactly their current sentences. The tables are
-    read from disk on demand (``assistant/index/tables``): opening one costs the same at any size."""
-
-    settings: Settings
-    store: Any  # vectorstore.store.ChromaStore: the dense half of retrieval reads it
-    embed: Any
-    version: str  # the corpus version (the article store's: changes when an index write completes)
-    generation: int  # the article store's write counter
-    articles: ArticleTable
-    by_doc: ByDocView
-    forms: FormsView  # grounding's words of each article's sentences
-    rows: RowsView
-    bm25: Any  # vectorstore.bm25.LexicalRetriever, None for an empty corpus
-    vocab: Vocabulary
-    synonyms: Synonyms
-    retriever: Any = None
 
 
 def article_dict(s: Any) -> dict:

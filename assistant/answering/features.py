@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..index.snapshot import Snapshot
 from ..questions.answer_type import WH, focus_noun, wh_word
 from ..questions.question import Question
 from ..text import TOKEN, content_stems, stem
@@ -90,11 +91,11 @@ def fill_types(X: np.ndarray, labels: list[str], probs: np.ndarray) -> np.ndarra
     return X
 
 
-def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> np.ndarray:
+def featurize(snap: Snapshot, q: Question, scored: list[Scored], spans: list[Span]) -> np.ndarray:
     """One row per span; the answer-type columns stay 0 (the model fills them: ``AnswerModel.typed``)."""
     if not spans:
         return np.zeros((0, len(NAMES)), np.float32)
-    vocab = engine.vocab
+    vocab = snap.vocab
     idf = vocab.idf
     focus = set(q.focus)
     focus_idf = sum(idf(s) for s in q.focus) or 1.0
@@ -105,7 +106,7 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
     q_numbers = set(re.findall(r"\d+", q.text))
     rule: dict[tuple[str, int, int], tuple[float, int]] = {}
     if q.labels:
-        for r, c in enumerate(candidates(q, scored, vocab.rarity, idf, vocab.known, engine.synonyms.similarity)):
+        for r, c in enumerate(candidates(q, scored, vocab.rarity, idf, vocab.known, snap.synonyms.similarity)):
             for s, a, b in c.support:
                 rule.setdefault((s.row.node_id, a, b), (c.score, r))
     by_key = Counter()
@@ -150,15 +151,15 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
             missing[s.row.node_id] = (len(lacking) / max(len(focus), 1), max((idf(st) for st in lacking), default=0.0) / max_idf)
         word = (re.findall(r"[A-Za-z]+", sp.value) or [""])[-1].lower()
         if asked_type and word and word not in head_sim:
-            head_sim[word] = engine.synonyms.similarity(asked_type, word)
+            head_sim[word] = snap.synonyms.similarity(asked_type, word)
         if asked_type and sp.label not in type_sim:
-            type_sim[sp.label] = engine.synonyms.similarity(asked_type, LABEL_WORDS[sp.label]) if sp.label in LABEL_WORDS else 0.0
+            type_sim[sp.label] = snap.synonyms.similarity(asked_type, LABEL_WORDS[sp.label]) if sp.label in LABEL_WORDS else 0.0
         stems = _stems(sp.value)
         repeats = sum(st in focus for st in stems) / max(len(stems), 1)
         rs, rr = rule.get((s.row.node_id, sp.start, sp.end), (0.0, 99))
-        article_len = len(engine.by_doc.get(s.row.doc_id, ())) or 1
+        article_len = len(snap.by_doc.get(s.row.doc_id, ())) or 1
         if s.row.node_id not in grounded:
-            grounded[s.row.node_id] = _grounding(engine, anchors, s.row, max_idf)
+            grounded[s.row.node_id] = _grounding(snap, anchors, s.row, max_idf)
         rows.append(q_row + [
             sp.rank, s.score, s.score / (best.score or 1.0), s.hit.cosine, s.coverage, s.predicate, float(s.names_ok),
             s.hit.bm25 / max_bm25, fused_rank.get(s.row.node_id, 99), s.row.idx / article_len, len(tk),
@@ -182,12 +183,12 @@ def featurize(engine, q: Question, scored: list[Scored], spans: list[Span]) -> n
     return np.asarray(rows, np.float32)
 
 
-def _grounding(engine, anchors, row, max_idf: float) -> list[float]:
+def _grounding(snap: Snapshot, anchors, row, max_idf: float) -> list[float]:
     """g_* features: max and mean level of the question's names (0 when it names none),
     max level of its numbers, idf-weighted mean level of its content words, and the
     largest idf of a content word the article never uses / does not put near the sentence."""
-    lv = levels(engine, anchors, row)
-    idf = engine.vocab.idf
+    lv = levels(snap, anchors, row)
+    idf = snap.vocab.idf
     weights = [idf(s) for s in anchors.content]
     total = sum(weights) or 1.0
     return [max(lv.names, default=0) / ABSENT, (sum(lv.names) / len(lv.names) / ABSENT) if lv.names else 0.0,

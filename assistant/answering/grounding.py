@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..index.snapshot import Snapshot
 from ..text import TOKEN, digits, norm
 from ..wordforms import FIGURE, FIGURE_MARK, text_forms
 
@@ -61,16 +62,16 @@ class Levels:
     content: tuple[int, ...]
 
 
-def _article_words(engine, row) -> tuple[tuple[frozenset[str], ...], frozenset[str], frozenset[str]]:
+def _article_words(snap: Snapshot, row) -> tuple[tuple[frozenset[str], ...], frozenset[str], frozenset[str]]:
     """Each sentence's words in the article of ``row``, its title's, and all of them: read
     from the version's tables, where they were derived when it was built."""
-    forms = engine.forms.get(row.doc_id)
-    title = text_forms(str((engine.articles.get(row.doc_id) or {}).get("title", "")))
+    forms = snap.forms.get(row.doc_id)
+    title = text_forms(str((snap.articles.get(row.doc_id) or {}).get("title", "")))
     return (forms.sentences, title, forms.every) if forms else ((), title, frozenset())
 
 
-def levels(engine, anchors: Anchors, row) -> Levels:
-    per, title, everything = _article_words(engine, row)
+def levels(snap: Snapshot, anchors: Anchors, row) -> Levels:
+    per, title, everything = _article_words(snap, row)
     i = row.idx
     rings = [per[i] if i < len(per) else text_forms(row.text),
              frozenset().union(*per[max(0, i - NEAR): i + NEAR + 1]) if per else frozenset(),
@@ -85,7 +86,7 @@ def levels(engine, anchors: Anchors, row) -> Levels:
                   tuple(level(lambda r, s=s: s in r) for s in anchors.content))
 
 
-def far_names(engine, anchors: Anchors, row, at_least: int = 2) -> list[str]:
+def far_names(snap: Snapshot, anchors: Anchors, row, at_least: int = 2) -> list[str]:
     """The question's name words that the article does not put near ``row``."""
-    lv = levels(engine, anchors, row)
+    lv = levels(snap, anchors, row)
     return [n for n, k in zip(anchors.names, lv.names) if k >= at_least]

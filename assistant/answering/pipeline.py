@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..index.snapshot import Snapshot
 from ..questions.answer_type import question_vector
 from ..questions.preparation import prepare
 from ..questions.question import Question
@@ -43,24 +44,24 @@ class Candidates:
         return self.scored[0].score if self.scored else 0.0
 
 
-def candidates_for(eng, text: str, history=None) -> Candidates:
+def candidates_for(snap: Snapshot, text: str, history=None) -> Candidates:
     """``text``: a question already checked and whitespace-collapsed (``api._check``)."""
     from vectorstore.embedder import DIMENSIONS
 
     t0 = time.perf_counter()
-    query, q, expansion = prepare(eng, text, history)
+    query, q, expansion = prepare(snap, text, history)
     c = Candidates(q, query, [], [], np.zeros((0, 0), np.float32), np.zeros(0, np.float32))
     if not c.searchable:
         return c
-    hits = eng.retriever.retrieve(query, q.vector, lexical_extra=expansion)
+    hits = snap.retriever.retrieve(query, q.vector, lexical_extra=expansion)
     t1 = time.perf_counter()
     c.timings_ms["retrieve"] = elapsed_ms(t0, t1)
-    c.scored = score_hits(eng, q, hits)
+    c.scored = score_hits(snap, q, hits)
     c.spans = gather(q, c.scored) if c.scored else []
     if c.spans:
         # Only now: embedding the focus noun is wasted on a question with nothing to rank.
-        c.type_input = question_vector(eng.embed, q, DIMENSIONS)
-        c.X = featurize(eng, q, c.scored, c.spans)
+        c.type_input = question_vector(snap.embed, q, DIMENSIONS)
+        c.X = featurize(snap, q, c.scored, c.spans)
     c.timings_ms["features"] = elapsed_ms(t1)  # sentence scores, spans, answer type, features
     return c
 

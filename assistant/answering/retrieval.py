@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..corpus.boilerplate import is_credit_line
+from ..index.snapshot import Snapshot
 
 RRF_K = 60
 
@@ -29,20 +30,20 @@ class Hit:
 
 
 class HybridRetriever:
-    def __init__(self, engine):
-        self.engine = engine
-        self.k = engine.settings.top_k
-        self.lexical = engine.bm25
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+        self.k = snap.settings.top_k
+        self.lexical = snap.bm25
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.engine.embed.encode([text])[0]
+        return self.snap.embed.encode([text])[0]
 
     def retrieve(self, query: str, vector: np.ndarray | None = None, lexical_extra: str = "") -> list[Hit]:
         """``lexical_extra``: corpus words close to the question's unknown words, for BM25."""
         if vector is None:
             vector = self.embed_query(query)
         hits: dict[str, Hit] = {}
-        for rank, (node_id, distance) in enumerate(self.engine.store.nearest(vector, self.k)):
+        for rank, (node_id, distance) in enumerate(self.snap.store.nearest(vector, self.k)):
             h = hits.setdefault(node_id, Hit(node_id))
             # As through ChromaVectorStore, which reports exp(-cosine distance), undone here.
             h.cosine = 1.0 + math.log(max(math.exp(-distance) or 1e-9, 1e-9))
@@ -60,7 +61,7 @@ class HybridRetriever:
             self._fill_cosines(missing, vector)
         # A credit line ("Photo courtesy of ...") is never a passage: dropped here, so that it
         # takes none of the scored places and no article is ranked by it.
-        rows = self.engine.rows
+        rows = self.snap.rows
         ranked = [h for h in hits.values() if h.node_id in rows and not is_credit_line(rows[h.node_id].text)]
         return sorted(ranked, key=lambda h: h.fused, reverse=True)
 
@@ -68,7 +69,7 @@ class HybridRetriever:
         """BM25-only hits have no dense score yet: fetch their stored embeddings."""
         if not hits:
             return
-        got = self.engine.store._call(self.engine.store.sentences.get, ids=[h.node_id for h in hits], include=["embeddings"])
+        got = self.snap.store._call(self.snap.store.sentences.get, ids=[h.node_id for h in hits], include=["embeddings"])
         emb = {i: np.asarray(e) for i, e in zip(got["ids"], got["embeddings"])}
         for h in hits:
             if h.node_id in emb:

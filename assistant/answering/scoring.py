@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..corpus.boilerplate import is_credit_line
+from ..index.snapshot import Snapshot
 from ..index.tables.sentences import SentenceRow
 from ..questions.question import Question
 from ..text import content_stems
 from .retrieval import Hit
-
-if TYPE_CHECKING:  # the snapshot is passed in: importing the engine here would close an import circle
-    from ..engine import Engine
 
 COSINE_WEIGHT = 0.55
 CANDIDATES = 14  # fused hits that are scored
@@ -39,29 +36,29 @@ class Scored:
     context: frozenset[str]  # the content stems that coverage read (``context_stems``): the features read them too
 
 
-def window_text(engine: Engine, row: SentenceRow, before: int = 1, after: int = 0, title: bool = True) -> str:
-    rows = engine.by_doc.get(row.doc_id, [])
+def window_text(snap: Snapshot, row: SentenceRow, before: int = 1, after: int = 0, title: bool = True) -> str:
+    rows = snap.by_doc.get(row.doc_id, [])
     # A photo credit or byline beside the sentence is no context: its agency names would
     # count as words the passage covers ("KCNA" from "Photo by KCNA/EPA-EFE").
     context = [r.text for r in rows[max(0, row.idx - before): row.idx + 1 + after]
                if r.idx == row.idx or not is_credit_line(r.text)] or [row.text]
-    art = engine.articles.get(row.doc_id, {})
+    art = snap.articles.get(row.doc_id, {})
     # Title, outlet and dateline too: "...reported in the June 4 UPI story" names the article.
     head = f"{art.get('title', '') if title else ''}\n{art.get('outlet', '')} {art.get('date_text', '')}"
     return head + "\n" + "\n".join(context)
 
 
-def coverage(engine: Engine, stems: list[str], have: set[str], soft: dict[str, dict[str, float]] | None = None) -> float:
+def coverage(snap: Snapshot, stems: list[str], have: set[str], soft: dict[str, dict[str, float]] | None = None) -> float:
     if not stems:
         return 0.0
-    covered = sum(engine.vocab.idf(s) for s in stems if engine.vocab.known(s) and s in have)
+    covered = sum(snap.vocab.idf(s) for s in stems if snap.vocab.known(s) and s in have)
     for s in stems:  # a paraphrase word counts as covered, in part, by its corpus neighbour
-        if not engine.vocab.known(s) and soft and s in soft:
+        if not snap.vocab.known(s) and soft and s in soft:
             sim = max((v for k, v in soft[s].items() if k in have and v >= SOFT_COVER), default=0.0)
-            covered += sim * UNKNOWN_WEIGHT * engine.vocab.max_idf()
+            covered += sim * UNKNOWN_WEIGHT * snap.vocab.max_idf()
     # A word the corpus never uses may be a paraphrase ("tonnage" for "5,000-ton") or
     # a sign the corpus is about something else ("World Cup"): it counts partly.
-    total = sum(engine.vocab.idf(s) if engine.vocab.known(s) else UNKNOWN_WEIGHT * engine.vocab.max_idf()
+    total = sum(snap.vocab.idf(s) if snap.vocab.known(s) else UNKNOWN_WEIGHT * snap.vocab.max_idf()
                 for s in stems)
     return covered / total if total else 0.0
 
@@ -75,36 +72,36 @@ def predicate_stems(q: Question) -> list[str]:
     return [s for s in q.focus if s not in named]
 
 
-def context_stems(engine: Engine, row: SentenceRow, named: frozenset[str]) -> frozenset[str]:
+def context_stems(snap: Snapshot, row: SentenceRow, named: frozenset[str]) -> frozenset[str]:
     """Content stems of the sentence's window (``window_text``), of whose title only the
     question's names count. A news headline states a fact ("North Korea raises capsized
     warship"): its predicate would otherwise cover every sentence of the article, and "When
     did the destroyer capsize?" find the warship's launch date "covered" by the headline.
     SQuAD's titles, which the model learns from, name only the subject ("Steam engine")."""
-    have = frozenset(content_stems(window_text(engine, row, title=False)))
-    title = str(engine.articles.get(row.doc_id, {}).get("title", ""))
+    have = frozenset(content_stems(window_text(snap, row, title=False)))
+    title = str(snap.articles.get(row.doc_id, {}).get("title", ""))
     return have | (frozenset(content_stems(title)) & named)
 
 
 NAME_CHECK = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 
 
-def question_names(engine: Engine, q: Question) -> list[str]:
+def question_names(snap: Snapshot, q: Question) -> list[str]:
     """Named things the question is about (not nationalities: "North Korean" is everywhere)."""
-    return [surface for surface, label in engine.vocab.find_names(q.query) if label in NAME_CHECK]
+    return [surface for surface, label in snap.vocab.find_names(q.query) if label in NAME_CHECK]
 
 
-def score_hits(engine: Engine, q: Question, hits: list[Hit]) -> list[Scored]:
-    names = question_names(engine, q)
+def score_hits(snap: Snapshot, q: Question, hits: list[Hit]) -> list[Scored]:
+    names = question_names(snap, q)
     pred = predicate_stems(q)
     named = name_stems(q)
     out = []
     for hit in hits[:CANDIDATES]:
-        row = engine.rows[hit.node_id]
-        have = context_stems(engine, row, named)
-        cov = coverage(engine, q.focus, have, q.soft)
-        pcov = coverage(engine, pred, have, q.soft) if pred else cov
-        wide = window_text(engine, row, before=3, after=1)  # "..., Doo said." two sentences on
+        row = snap.rows[hit.node_id]
+        have = context_stems(snap, row, named)
+        cov = coverage(snap, q.focus, have, q.soft)
+        pcov = coverage(snap, pred, have, q.soft) if pred else cov
+        wide = window_text(snap, row, before=3, after=1)  # "..., Doo said." two sentences on
         present = sum(_mentions(wide, n) for n in names) / len(names) if names else 1.0
         score = COSINE_WEIGHT * max(hit.cosine, 0.0) + (1 - COSINE_WEIGHT) * (0.4 * cov + 0.6 * pcov)
         # A passage that misses a name the question gives is probably about someone else.
