@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..settings import Settings
-from .tables.articles import ArticleTable
-from .tables.sentences import ByDocView, FormsView, RowsView
-from .tables.synonyms import Synonyms
-from .tables.vocabulary import Vocabulary
+if TYPE_CHECKING:  # types only: importing this module must stay cheap (``import assistant`` reaches it)
+    from ..settings import Settings
+    from .tables.articles import ArticleTable
+    from .tables.sentences import ByDocView, FormsView, RowsView
+    from .tables.synonyms import Synonyms
+    from .tables.vocabulary import Vocabulary
 
 
 @dataclass(eq=False)
