@@ -42,6 +42,25 @@ def adopt(eng) -> None:
         _engine = eng
 
 
+def prepare_ingest() -> threading.Thread:
+    """Load the ingest stack (``index.ingestion.load_stack``) in a background thread, so that
+    an app's first upload is not the one that waits for it; returns the thread (joining is
+    optional: an ingest that starts meanwhile waits for the same load, never loads twice)."""
+    import logging
+
+    from .index.ingestion import load_stack
+
+    def run() -> None:
+        try:
+            load_stack()
+        except Exception:  # noqa: BLE001  (a warm-up: the ingest itself will report the problem)
+            logging.getLogger(__name__).warning("Could not preload the ingest stack.", exc_info=True)
+
+    thread = threading.Thread(target=run, name="ingest-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def reset() -> None:
     global _engine
     with _lock:

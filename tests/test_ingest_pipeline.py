@@ -128,3 +128,46 @@ def test_a_sentence_repeated_across_articles_is_embedded_once(stores):
     stored = np.asarray(got["embeddings"], dtype=np.float32)
     fresh = embed.encode(texts)
     assert float((stored * fresh).sum(1).min()) > 0.999
+
+
+_PARSE = r'''
+import hashlib, json, sys
+from pathlib import Path
+if sys.argv[1] == "torch":
+    import torch  # noqa: F401  (as in a process whose embedding backend is torch)
+    from assistant.index.sentences import nlp
+else:
+    from assistant import api
+    from assistant.index.sentences import _load_nlp, nlp
+    api.prepare_ingest().join()
+    assert _load_nlp.cache_info().currsize == 1 and "llama_index.core.schema" in sys.modules
+import thinc.compat
+h = hashlib.sha256()
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[2]).glob("*.txt"))]
+for doc in nlp().pipe(texts):
+    h.update(json.dumps([[(e.start_char, e.end_char, e.label_) for e in doc.ents],
+                         [(s.start_char, s.end_char) for s in doc.sents]]).encode())
+print(json.dumps({"torch": "torch" in sys.modules, "thinc_torch": thinc.compat.has_torch, "parse": h.hexdigest()}))
+'''
+
+
+def test_the_ingest_stack_preloads_without_torch_and_parses_as_with_it():
+    """``api.prepare_ingest`` (what the chat UI starts once it is up) loads spaCy with torch
+    hidden from thinc, which would import it for layers this pipeline never uses (1.6 s and
+    about 200 MB). The entities and sentences of every seed file are the same as in a process
+    that holds torch (where it is not hidden). Each side in a process of its own."""
+    import json
+    import subprocess
+    import sys
+
+    from assistant.settings import PROJECT_ROOT
+
+    got = {}
+    for side in ("torch", "preload"):
+        r = subprocess.run([sys.executable, "-c", _PARSE, side, str(SEEDS)], capture_output=True, text=True,
+                           cwd=PROJECT_ROOT, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        got[side] = json.loads(r.stdout.strip().splitlines()[-1])
+    assert got["torch"]["torch"] and got["torch"]["thinc_torch"]
+    assert not got["preload"]["torch"] and not got["preload"]["thinc_torch"]
+    assert got["preload"]["parse"] == got["torch"]["parse"]

@@ -186,3 +186,46 @@ def test_a_warm_answer_comes_within_a_second(client, seeded_env):
     start = time.perf_counter()
     result = client.predict(question, api_name="/ask")
     assert time.perf_counter() - start < 1.0 and result["timings_ms"]["total"] < 1000
+
+
+def test_assistant_ui_serves_the_chat_preloads_the_ingest_stack_and_stops_on_interrupt(seeded_copy):
+    """``assistant ui`` (what ``make run`` starts), as a process: it serves the chat, then
+    loads spaCy in the background for a first upload (its NumPy ops mapped, torch never),
+    and a Ctrl-C stops it cleanly."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from servers import free_port
+
+    from assistant.settings import PROJECT_ROOT
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "ui", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "NEWSQA_PRELOAD_INGEST": "true"},
+                            cwd=PROJECT_ROOT)
+    try:
+        deadline = time.time() + 180
+        while True:
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.time() < deadline, "the chat did not come up"
+                time.sleep(0.5)
+        maps, deadline = "", time.time() + 60
+        while "thinc/backends/numpy_ops" not in maps and time.time() < deadline:
+            time.sleep(0.5)
+            maps = open(f"/proc/{proc.pid}/maps").read()
+        assert "thinc/backends/numpy_ops" in maps, "spaCy was not preloaded"
+        assert "libtorch" not in maps
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)

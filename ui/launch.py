@@ -179,7 +179,15 @@ def cli(argv: list[str] | None = None) -> int:
         return 1
     print(f"Engine ready ({seconds:.1f} s).", file=sys.stderr, flush=True)
     try:
-        launch(build_app(), host=args.host, port=args.port, auth=auth, share=args.share)
+        app = build_app()
+        launch(app, host=args.host, port=args.port, auth=auth, share=args.share, prevent_thread_lock=True)
+        # Once the chat is up: a first upload would otherwise wait for the ingest stack.
+        from assistant import api
+        from assistant.settings import Settings
+
+        if Settings.from_env().preload_ingest:
+            api.prepare_ingest()
+        app.block_thread()
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # port in use, address not available

