@@ -20,6 +20,7 @@ from .settings import Settings
 
 _engine = None
 _lock = threading.RLock()
+_preload: threading.Thread | None = None  # prepare_ingest's thread
 
 
 def engine(settings: Settings | None = None, progress=None):
@@ -44,11 +45,14 @@ def adopt(eng) -> None:
 
 def prepare_ingest() -> threading.Thread:
     """Load the ingest stack (``index.ingestion.load_stack``) in a background thread, so that
-    an app's first upload is not the one that waits for it; returns the thread (joining is
-    optional: an ingest that starts meanwhile waits for the same load, never loads twice)."""
+    an app's first upload is not the one that waits for it; returns the thread. The writes
+    below wait for it rather than import the same packages at the same time from two threads
+    (each can then see the other's half-initialised modules)."""
     import logging
 
     from .index.ingestion import load_stack
+
+    global _preload
 
     def run() -> None:
         try:
@@ -56,9 +60,16 @@ def prepare_ingest() -> threading.Thread:
         except Exception:  # noqa: BLE001  (a warm-up: the ingest itself will report the problem)
             logging.getLogger(__name__).warning("Could not preload the ingest stack.", exc_info=True)
 
-    thread = threading.Thread(target=run, name="ingest-preload", daemon=True)
-    thread.start()
-    return thread
+    with _lock:
+        if _preload is None:
+            _preload = threading.Thread(target=run, name="ingest-preload", daemon=True)
+            _preload.start()
+        return _preload
+
+
+def _preloaded() -> None:
+    if _preload is not None:
+        _preload.join()
 
 
 def reset() -> None:
@@ -168,14 +179,17 @@ def export_articles(path: str | Path) -> int:
 
 def ingest(paths: list[str | Path], progress=None) -> IngestReport:
     """Add or update articles from files or folders; bad files are reported, not raised."""
+    _preloaded()
     return engine().ingest([Path(p) for p in paths], progress)
 
 
 def rebuild_index(progress=None) -> IngestReport:
     """Re-split and re-embed every stored article."""
+    _preloaded()
     return engine().reindex(progress)
 
 
 def restore_articles(articles: list[Article], progress=None) -> IngestReport:
     """Store and index these articles (unchanged ones are skipped)."""
+    _preloaded()
     return engine().ingest_articles(articles, progress)

