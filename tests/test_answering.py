@@ -24,8 +24,8 @@ def test_numpy_trees_match_lightgbm():
     y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(float)
     booster = lgb.train({"objective": "binary", "num_leaves": 7, "verbose": -1, "min_data_in_leaf": 5}, lgb.Dataset(X, y),
                         num_boost_round=30)
-    trees, depth = flatten_lightgbm(booster.dump_model())
-    model = AnswerModel(**trees, depth=depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0), scale=np.ones(0),
+    trees = flatten_lightgbm(booster.dump_model())
+    model = AnswerModel(**trees, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0), scale=np.ones(0),
                         weights=np.zeros(0), bias=0.0, right_weights=np.zeros(0), right_bias=0.0, decline_below=0.5)
     np.testing.assert_allclose(model.raw(X), booster.predict(X), rtol=1e-6, atol=1e-9)
 
@@ -43,9 +43,9 @@ def test_bagged_rankers_are_their_mean_margin():
     params = {"objective": "binary", "num_leaves": 7, "verbose": -1, "min_data_in_leaf": 5, "bagging_fraction": 0.7,
               "bagging_freq": 1, "feature_fraction": 0.6}
     boosters = [lgb.train({**params, "seed": s}, lgb.Dataset(X, y), num_boost_round=20 + 5 * s) for s in range(3)]
-    trees, depth = averaged([flatten_lightgbm(b.dump_model()) for b in boosters])
+    trees = averaged([flatten_lightgbm(b.dump_model()) for b in boosters])
     mean_margin = np.mean([b.predict(X, raw_score=True) for b in boosters], axis=0)
-    got = AnswerModel(**trees, depth=depth, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0), scale=np.ones(0),
+    got = AnswerModel(**trees, lo=np.zeros(0), hi=np.zeros(0), mean=np.zeros(0), scale=np.ones(0),
                       weights=np.zeros(0), bias=0.0, right_weights=np.zeros(0), right_bias=0.0, decline_below=0.5).raw(X)
     np.testing.assert_allclose(got, 1 / (1 + np.exp(-mean_margin)), rtol=1e-6, atol=1e-9)
     assert not np.allclose(boosters[0].predict(X, raw_score=True), mean_margin)  # the bags differ
@@ -103,7 +103,7 @@ def _down_to_deepest_leaf(m, node: int, x: np.ndarray) -> np.ndarray:
 
 def _stub_model(**kw) -> AnswerModel:
     """An AnswerModel whose trees and regressions are empty: only its operating points matter."""
-    return AnswerModel(*(np.zeros(1, int),) * 6, depth=1, **{k: np.zeros(0) for k in ("lo", "hi", "mean", "scale", "weights")},
+    return AnswerModel(*(np.zeros(1, int),) * 6, **{k: np.zeros(0) for k in ("lo", "hi", "mean", "scale", "weights")},
                        bias=0.0, right_weights=np.zeros(0), right_bias=0.0, **kw)
 
 

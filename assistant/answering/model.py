@@ -41,7 +41,6 @@ class AnswerModel:
     right: np.ndarray
     value: np.ndarray  # leaf values (0 for internal nodes)
     roots: np.ndarray  # root node of each tree
-    depth: int
     # Two logistic regressions over ``answer_features`` (standardised): P(the question is
     # answerable) (``weights``, ``bias``) and P(the span is right | it is) (``right_*``); the
     # span is right with their product. Two kinds of wrong answer, each learned on its own:
@@ -136,7 +135,7 @@ class AnswerModel:
     def to_json(self) -> dict:
         return {"features": NAMES, "trees": {k: getattr(self, k).tolist() for k in
                                              ("feature", "threshold", "left", "right", "value", "roots")},
-                "depth": self.depth, "answer_features": ANSWER_NAMES,
+                "answer_features": ANSWER_NAMES,
                 "calibration": {**{k: getattr(self, k).tolist() for k in ("lo", "hi", "mean", "scale", "weights", "right_weights")},
                                 "bias": self.bias, "right_bias": self.right_bias},
                 "decline_below": self.decline_below, "answerable_share": self.answerable_share,
@@ -152,7 +151,7 @@ class AnswerModel:
         t = d["trees"]
         return cls(np.asarray(t["feature"], np.int32), np.asarray(t["threshold"], np.float64),
                    np.asarray(t["left"], np.int32), np.asarray(t["right"], np.int32),
-                   np.asarray(t["value"], np.float64), np.asarray(t["roots"], np.int32), int(d["depth"]),
+                   np.asarray(t["value"], np.float64), np.asarray(t["roots"], np.int32),
                    *(np.asarray(d["calibration"][k], np.float64) for k in ("lo", "hi", "mean", "scale", "weights")),
                    float(d["calibration"]["bias"]), np.asarray(d["calibration"]["right_weights"], np.float64),
                    float(d["calibration"]["right_bias"]), float(d["decline_below"]), d.get("card", {}),
@@ -257,15 +256,12 @@ def log_odds(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def flatten_lightgbm(dump: dict) -> tuple[dict[str, np.ndarray], int]:
+def flatten_lightgbm(dump: dict) -> dict[str, np.ndarray]:
     """LightGBM's ``dump_model()`` trees as flat node arrays (numerical splits only).
     The init score is folded into the first tree's leaves, as LightGBM itself does."""
     feature, threshold, left, right, value, roots = [], [], [], [], [], []
-    depth = 0
 
-    def add(node: dict, level: int) -> int:
-        nonlocal depth
-        depth = max(depth, level)
+    def add(node: dict) -> int:
         i = len(feature)
         feature.append(0)
         threshold.append(0.0)
@@ -279,16 +275,15 @@ def flatten_lightgbm(dump: dict) -> tuple[dict[str, np.ndarray], int]:
             raise ValueError("only numerical splits are supported")
         feature[i] = int(node["split_feature"])
         threshold[i] = float(node["threshold"])
-        left[i] = add(node["left_child"], level + 1)
-        right[i] = add(node["right_child"], level + 1)
+        left[i] = add(node["left_child"])
+        right[i] = add(node["right_child"])
         return i
 
     for tree in dump["tree_info"]:
-        roots.append(add(tree["tree_structure"], 1))
-    arrays = {"feature": np.asarray(feature, np.int32), "threshold": np.asarray(threshold),
+        roots.append(add(tree["tree_structure"]))
+    return {"feature": np.asarray(feature, np.int32), "threshold": np.asarray(threshold),
               "left": np.asarray(left, np.int32), "right": np.asarray(right, np.int32),
               "value": np.asarray(value), "roots": np.asarray(roots, np.int32)}
-    return arrays, depth
 
 
 def save(model: AnswerModel, path: Path) -> None:

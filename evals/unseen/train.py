@@ -87,7 +87,6 @@ SHARES = tuple(sorted({0.3, 0.5, 0.65, PRODUCT_SHARE, 0.9, 0.95}))
 @dataclass
 class Fitted:
     trees: dict
-    depth: int
 
     @cached_property
     def walk(self) -> Walk:
@@ -109,15 +108,15 @@ def fit(table: list[QuestionRows]) -> Fitted:
     bags = [flatten_lightgbm(lgb.train({**PARAMS, "seed": PARAMS["seed"] + i},
                                        lgb.Dataset(X, relevance, group=group, feature_name=NAMES),
                                        num_boost_round=ROUNDS).dump_model()) for i in range(BAGS)]
-    return Fitted(*averaged(bags))
+    return Fitted(averaged(bags))
 
 
-def averaged(bags: list[tuple[dict[str, np.ndarray], int]]) -> tuple[dict[str, np.ndarray], int]:
+def averaged(bags: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Several flattened tree sets as one whose margin is their mean: the same node arrays
     ``AnswerModel`` stores, so a bagged ranker needs no other format."""
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("feature", "threshold", "left", "right", "value", "roots")}
     offset = 0
-    for trees, _ in bags:
+    for trees in bags:
         n = len(trees["feature"])
         for k in ("feature", "threshold"):
             out[k].append(trees[k])
@@ -126,7 +125,7 @@ def averaged(bags: list[tuple[dict[str, np.ndarray], int]]) -> tuple[dict[str, n
         out["roots"].append((trees["roots"] + offset).astype(np.int32))
         out["value"].append(trees["value"] / len(bags))
         offset += n
-    return {k: np.concatenate(v) for k, v in out.items()}, max(d for _, d in bags)
+    return {k: np.concatenate(v) for k, v in out.items()}
 
 
 @dataclass
@@ -275,7 +274,7 @@ def _model(fitted: Fitted, picks: list[TopPick], card: dict, types: TypeModel, r
     shown, threshold = next((pt.shown, pt.decline_below) for pt in points if pt.share == PRODUCT_SHARE)
     card = {**card, "decline_below": round(threshold, 4), "precision_target": PRECISION_TARGET,
             "passages_kept": PASSAGES_KEPT, "product_answerable_share": PRODUCT_SHARE}
-    return AnswerModel(**fitted.trees, depth=fitted.depth, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
+    return AnswerModel(**fitted.trees, lo=cal.lo, hi=cal.hi, mean=cal.mean, scale=cal.scale, weights=cal.weights,
                        bias=cal.bias, right_weights=cal.right_weights, right_bias=cal.right_bias, decline_below=threshold,
                        card=card, answerable_share=share, types=types,
                        relevant_from=relevance_floor(rows), shown=shown, by_share=points)
