@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.index.snapshot import Snapshot
+
 from .dataset import SquadArticle, SquadQuestion, write_corpus
 from .metrics import CORRECT_F1, best, f1
 
@@ -43,7 +45,7 @@ class QuestionRows:
 
 
 @contextmanager
-def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
+def squad_snapshot(articles: list[SquadArticle], data_dir: Path, progress=None):
     """A snapshot of the engine over the SQuAD articles in ``data_dir`` (indexed on first
     use), with the environment restored afterwards."""
     from assistant import api
@@ -66,7 +68,7 @@ def squad_engine(articles: list[SquadArticle], data_dir: Path, progress=None):
         api.reset()
 
 
-def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progress: bool = True,
+def collect(snap: Snapshot, questions: list[SquadQuestion], fold_of: dict[str, int], progress: bool = True,
             synthetic: str = "") -> list[QuestionRows]:
     from tqdm import tqdm
 
@@ -79,7 +81,7 @@ def collect(eng, questions: list[SquadQuestion], fold_of: dict[str, int], progre
     out = []
     for sq in tqdm(questions, desc="candidates", unit="q", disable=not progress):
         try:
-            c = candidates_for(eng, _check(sq.question, eng.settings))
+            c = candidates_for(snap, _check(sq.question, snap.settings))
         except InvalidQuestion:
             out.append(QuestionRows(sq, fold_of[sq.title], [], [], np.zeros((0, 0), np.float32), np.zeros(0, np.float32),
                                     np.zeros(0, np.float32), False, 0.0, synthetic))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .collect import squad_engine
+from .collect import squad_snapshot
 from .dataset import N_FOLDS, SquadArticle, SquadQuestion, load
 from .metrics import answers, best, exact, f1, holds_answer, weighted_precision
 from .train import FOLD_DIR
@@ -204,7 +204,7 @@ def run_unseen(per_fold: int | None = None, baseline: bool = True, progress: boo
     share = Settings.from_env().answerable_share
     thresholds = {k: load_model(fold_dir / f"fold{k}.json").operating(share).decline_below for k in range(N_FOLDS)}
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
-        with squad_engine(articles, data_dir or Path(tmp)):
+        with squad_snapshot(articles, data_dir or Path(tmp)):
             for k in range(N_FOLDS):
                 outcomes += _ask_fold([q for q in questions if fold_of[q.title] == k], k, share, progress, fold_dir)
     declined = [Outcome(o.qid, o.fold, o.question, o.golds, None, None) for o in outcomes]

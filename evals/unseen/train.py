@@ -48,7 +48,7 @@ from assistant.questions.answer_type import TypeModel, fit_types
 from assistant.settings import Settings
 
 from .augment import ELSEWHERE, FITS_CALIBRATION, IN_ARTICLE, NUMBER, synthetic_questions
-from .collect import QuestionRows, collect, read_table, squad_engine, write_table
+from .collect import QuestionRows, collect, read_table, squad_snapshot, write_table
 from .dataset import N_FOLDS, load
 from .metrics import CORRECT_F1, is_right, prior_weights, weighted_precision
 
@@ -415,12 +415,12 @@ def table_at(path: Path | None, data_dir: Path | None = None) -> list[QuestionRo
     articles, questions = load()
     fold_of = {a.title: a.fold for a in articles}
     with tempfile.TemporaryDirectory() as tmp:
-        with squad_engine(articles, data_dir or Path(tmp)) as eng:
+        with squad_snapshot(articles, data_dir or Path(tmp)) as snap:
             t0 = time.perf_counter()
-            table = collect(eng, questions, fold_of)
-            made = synthetic_questions(eng.vocab, articles, questions)
+            table = collect(snap, questions, fold_of)
+            made = synthetic_questions(snap.vocab, articles, questions)
             for kind, swapped in made.items():
-                table += collect(eng, swapped, fold_of, synthetic=kind)
+                table += collect(snap, swapped, fold_of, synthetic=kind)
             print(f"{sum(len(t.X) for t in table):,} candidate spans for {len(table):,} questions "
                   f"({sum(map(len, made.values())):,} synthetic) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if path:
