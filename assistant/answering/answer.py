@@ -7,6 +7,7 @@ rewrites article text, so the verbatim guarantee holds by construction (and is t
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from ..index.snapshot import Snapshot
 from ..index.stories import same_story
@@ -57,7 +58,8 @@ def compose(snap: Snapshot, c: Candidates) -> Answer:
     # A rival value must be an answer the model would give too, were it the best.
     confident = [o for o in cands[1:] if o.label == top.label
                  and model.confidence(X, raw, o.best_index, share, o.mask(len(spans))) >= threshold] if q.kind in CONFLICT_KINDS else []
-    rival = _rival(snap, q, top, confident) or _day_rival(snap, q, top, cands[1:])
+    lead_day = _lead_day(snap, top)  # read once: the four checks below compare other reports' days with it
+    rival = _rival(snap, q, top, lead_day, confident) or _day_rival(snap, q, top, lead_day, cands[1:])
     if rival:
         sides = [top, rival]
         cites = _citations(snap, [_support(s)[0] for s in sides], scored)
@@ -66,7 +68,7 @@ def compose(snap: Snapshot, c: Candidates) -> Answer:
         dates = _dates(snap, sides, cites)
         return Answer(q.text, True, short, render.answer_text(short, cites, note, confidence, dates), cites,
                       conflict=True, confidence=confidence, dates=dates)
-    other = _other_day(snap, q, top)
+    other = _other_day(snap, q, top, lead_day)
     if other:
         cites = _citations(snap, [top.support[0][0], other], scored)
         dates = _report_dates(snap, [(top, top.support[0][0]), (top, other)], cites)
@@ -78,7 +80,7 @@ def compose(snap: Snapshot, c: Candidates) -> Answer:
     # question's own figures and dates ("June 17" in "Who visited Pyongyang on June 17?").
     asked = set(re.findall(r"\d+", q.text))
     support = sorted(_support(top), key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -_mention(top, s)))
-    agree = _agreeing(snap, q, top, cands[1:])
+    agree = _agreeing(snap, q, top, lead_day, cands[1:])
     reports = [s for _, s in agree][: max(snap.settings.max_quotes - 1, 0)]  # the answer's own sentence always leads
     cites = _citations(snap, support[: snap.settings.max_quotes - len(reports)] + reports, scored)
     dates = _dates(snap, [top], cites) + _report_dates(snap, agree, cites)
@@ -186,12 +188,14 @@ def _reports(snap: Snapshot, q: Question, top: Candidate, others: list[Candidate
             yield c, s, a, b
 
 
-def _lead_day(snap: Snapshot, top: Candidate):
+def _lead_day(snap: Snapshot, top: Candidate) -> date | None:
+    """The day the lead answer names, placed from its article's date (None: not a date, or unplaced)."""
     lead_s = top.support[0][0]
     return day_of(top.value, _published(snap, lead_s.row.doc_id), lead_s.row.text) if top.label in DATE_LABELS else None
 
 
-def _rival(snap: Snapshot, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
+def _rival(snap: Snapshot, q: Question, top: Candidate, lead_day: date | None,
+           others: list[Candidate]) -> Candidate | None:
     """Another report giving a different value for the same fact, if there is one.
 
     "Same fact" is judged on the sentences, not the values (``_reports``). Copies of one
@@ -203,7 +207,6 @@ def _rival(snap: Snapshot, q: Question, top: Candidate, others: list[Candidate])
     lead = _claim(lead_s, la, lb)
     shaped = bool(MONTH.search(top.key))  # a dated answer is best contradicted by a date
     # "on Tuesday" in a report of Friday, July 4 and "July 1" elsewhere are one day, not a conflict
-    lead_day = _lead_day(snap, top)
     # "June 19, 2024" is not contradicted by "one-year" or "2000"
     others = [c for c in others if not compatible(top, c) and not (shaped and not (MONTH.search(c.key) or WEEKDAY.search(c.key)))]
     for c, s, a, b in _reports(snap, q, top, others):
@@ -214,7 +217,8 @@ def _rival(snap: Snapshot, q: Question, top: Candidate, others: list[Candidate])
     return None
 
 
-def _day_rival(snap: Snapshot, q: Question, top: Candidate, others: list[Candidate]) -> Candidate | None:
+def _day_rival(snap: Snapshot, q: Question, top: Candidate, lead_day: date | None,
+               others: list[Candidate]) -> Candidate | None:
     """Another report of the lead's fact that names another day in other words ("launched on
     Tuesday" in a report of Friday, July 4, 2025: July 1; "launched on Wednesday" in one of
     Saturday, July 5: July 2). Like an agreeing report (``_agreeing``), it need not be an answer
@@ -222,8 +226,7 @@ def _day_rival(snap: Snapshot, q: Question, top: Candidate, others: list[Candida
     (``_reports``), and that their days differ is read from their articles' dates, not guessed
     (a dateline without its year places no weekday). Asserting one of two days the sources
     give would be confidently wrong half the time."""
-    lead_day = _lead_day(snap, top) if q.kind in CONFLICT_KINDS else None
-    if lead_day is None:
+    if q.kind not in CONFLICT_KINDS or lead_day is None:
         return None
     lead = _claim(*top.support[0])
     dated = [c for c in others if c.label in DATE_LABELS and c.key != top.key and not compatible(top, c)]
@@ -234,11 +237,10 @@ def _day_rival(snap: Snapshot, q: Question, top: Candidate, others: list[Candida
     return None
 
 
-def _other_day(snap: Snapshot, q: Question, top: Candidate) -> Scored | None:
+def _other_day(snap: Snapshot, q: Question, top: Candidate, lead_day: date | None) -> Scored | None:
     """Another report of the lead's fact in the answer's own words that names another day:
     "on Tuesday" in a report of July 4 and in one of July 11 are July 1 and July 8."""
-    lead_day = _lead_day(snap, top) if q.kind in CONFLICT_KINDS else None
-    if lead_day is None:
+    if q.kind not in CONFLICT_KINDS or lead_day is None:
         return None
     for _, s, _, _ in _reports(snap, q, top, [top], own_too=True):
         day = day_of(top.value, _published(snap, s.row.doc_id), s.row.text)
@@ -247,13 +249,13 @@ def _other_day(snap: Snapshot, q: Question, top: Candidate) -> Scored | None:
     return None
 
 
-def _agreeing(snap: Snapshot, q: Question, top: Candidate, others: list[Candidate]) -> list[tuple[Candidate, Scored]]:
+def _agreeing(snap: Snapshot, q: Question, top: Candidate, lead_day: date | None,
+              others: list[Candidate]) -> list[tuple[Candidate, Scored]]:
     """Other reports of the lead's fact that name its day in other words ("on Tuesday" in a
     report of Friday, July 4, for "July 1"), each placed from its own article: quoted beside
     the answer, as a second source, with the day worked out. Any candidate may be one, however
     unsure the model is of it as an answer: it changes no answer, only adds a quote, and it
     must pass the same test of being a report of the same fact as a rival (``_reports``)."""
-    lead_day = _lead_day(snap, top)
     if lead_day is None:
         return []
     out: list[tuple[Candidate, Scored]] = []
