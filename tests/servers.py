@@ -32,7 +32,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(ready, proc: subprocess.Popen | None, what: str, timeout: float) -> None:
+def wait_until(ready, proc: subprocess.Popen | None, what: str, timeout: float) -> None:
+    """Poll ``ready()`` until true; RuntimeError when ``proc`` exits first or ``timeout`` passes."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if ready():
@@ -56,7 +57,7 @@ class ChromaServer:
         self.proc = subprocess.Popen([exe, "run", "--path", str(self.path), "--host", self.host, "--port", str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **QUIET})
         try:
-            _wait(self._heartbeat, self.proc, "chroma run", timeout)
+            wait_until(self._heartbeat, self.proc, "chroma run", timeout)
         except RuntimeError:
             self.stop()
             raise

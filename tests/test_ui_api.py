@@ -195,34 +195,34 @@ def test_assistant_ui_serves_the_chat_preloads_the_ingest_stack_and_stops_on_int
     import signal
     import subprocess
     import sys
-    import time
     import urllib.request
+    from pathlib import Path
 
-    from servers import free_port
+    from servers import free_port, wait_until
 
     from assistant.settings import PROJECT_ROOT
+
+    def serving() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def maps() -> str:
+        return Path(f"/proc/{proc.pid}/maps").read_text()
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "ui", "--port", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "NEWSQA_PRELOAD_INGEST": "true"},
                             cwd=PROJECT_ROOT)
     try:
-        deadline = time.time() + 180
-        while True:
-            assert proc.poll() is None, proc.stderr.read()[-2000:]
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert time.time() < deadline, "the chat did not come up"
-                time.sleep(0.5)
-        maps, deadline = "", time.time() + 60
-        while "thinc/backends/numpy_ops" not in maps and time.time() < deadline:
-            time.sleep(0.5)
-            maps = open(f"/proc/{proc.pid}/maps").read()
-        assert "thinc/backends/numpy_ops" in maps, "spaCy was not preloaded"
-        assert "libtorch" not in maps
+        try:
+            wait_until(serving, proc, "the chat", 180)
+            wait_until(lambda: "thinc/backends/numpy_ops" in maps(), proc, "spaCy's preload", 60)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}\n{proc.stderr.read()[-2000:] if proc.poll() is not None else ''}")
+        assert "libtorch" not in maps()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0
     finally:
