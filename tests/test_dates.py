@@ -87,6 +87,39 @@ def test_an_answer_on_tuesday_shows_which_tuesday(seeded_copy, tmp_path):
     assert a.to_dict()["dates"] == [{"text": "Tuesday", "date": "Tuesday, July 1, 2025", "marker": d.marker}]
 
 
+WEATHER_MD = """---
+title: Storms expected along the east coast
+outlet: Coast Times
+date: 2025-07-03
+---
+Forecasters said heavy rain would hit the east coast this week.
+
+Meteorologists expect the rains over Wonsan to continue until Tuesday, the weather office said.
+"""
+
+
+def test_the_same_word_in_an_unrelated_passage_is_no_second_source(monkeypatch, tmp_path):
+    # the answer's value ("Tuesday") merges its mentions across articles; a weather report's
+    # "until Tuesday" is not a report of the launch and was quoted as [2] beside the answer.
+    # A corpus of these two articles alone: among the seeds the weather passage is not retrieved.
+    from assistant import api, ask
+
+    monkeypatch.setenv("NEWSQA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSQA_SEEDS_DIR", str(tmp_path / "no-seeds"))
+    paths = [tmp_path / "a.md", tmp_path / "b.md"]
+    for path, text in zip(paths, (FERRY_MD, WEATHER_MD)):
+        path.write_text(text, encoding="utf-8")
+    api.reset()
+    try:
+        assert len(api.ingest(paths).added) == 2
+        a = ask("When was the ferry Morning Lark launched in Wonsan?")
+    finally:
+        monkeypatch.undo()
+        api.reset()
+    assert a.status == "answered" and a.short_answer == "Tuesday", (a.status, a.short_answer, a.reason)
+    assert [c.outlet for c in a.citations] == ["Harbour Gazette"], a.text
+
+
 SECOND_REPORT_MD = """---
 title: North Korea launches Morning Lark passenger ferry at Wonsan
 outlet: Coast Times

@@ -50,6 +50,34 @@ def test_not_stated_quotes_the_closest_passages_without_an_answer(seeded_env):
     assert all(f"[{c.marker}]" in a.text for c in a.citations)
 
 
+FLOODS_MD = """---
+title: Floods displace thousands in northern Bangladesh
+outlet: Dhaka Daily Report
+date: 2025-07-08
+---
+DHAKA, July 8 — Heavy monsoon rains have displaced more than 45,000 people in the northern districts of \
+Sylhet and Sunamganj, disaster officials said on Monday.
+
+The Surma river rose 1.2 metres above the danger mark overnight, flooding at least 300 villages.
+
+Disaster Management Minister Faruk Hossain said the government had opened 520 shelters and sent 80 tonnes of rice to the affected areas.
+"""
+
+
+def test_a_name_in_the_title_is_not_said_to_be_untied(seeded_copy, tmp_path):
+    # "They don't tie Bangladesh to what you asked" was said of an article titled "Floods ... Bangladesh"
+    from assistant import api
+
+    path = tmp_path / "floods.md"
+    path.write_text(FLOODS_MD, encoding="utf-8")
+    assert api.ingest([path]).added
+    for question in ("How many people were displaced by the floods in Bangladesh?",
+                     "How many shelters did Bangladesh open for flood victims?"):
+        a = ask(question)
+        assert "Bangladesh" not in a.not_about and "tie Bangladesh" not in a.text, a.text
+        assert a.citations and a.citations[0].title.endswith("Bangladesh"), a.text
+
+
 def test_no_match_quotes_nothing(seeded_env):
     a = ask(NO_MATCH)
     assert a.status == "no_match" and not a.answered
@@ -160,6 +188,11 @@ def test_credits_bylines_and_datelines_are_found():
     outlet = "WONSAN, July 4 (Harbour Gazette) — A passenger ferry was launched in Wonsan on Tuesday."
     assert [outlet[a:b] for a, b in credit_ranges(outlet)] == ["WONSAN, July 4 (Harbour Gazette) —"]
     assert credit_ranges("The U.S. and South Korea say North Korea has shipped missiles.") == []
+    # without an agency tag, as many outlets print one; a capitalised word is no month
+    for lead, line in (("REYKJAVIK, July 10 —", " A volcano erupted on Wednesday night."),
+                       ("LIMA, Peru, June 19, 2026 -", " The jury ruled on Friday.")):
+        assert [(lead + line)[a:b] for a, b in credit_ranges(lead + line)] == [lead]
+    assert credit_ranges("NASA, Artemis 2 — the crew flew on Monday.") == []
     byline = "(Reporting by Andrew Osborn; editing by Mark Heinrich)"
     assert credit_ranges(byline) == [(0, len(byline))]
 

@@ -24,6 +24,7 @@ from .pipeline import CLOSEST, Candidates
 from .scoring import Scored, question_names
 
 CONFLICT_RATIO = 0.7
+UNTIED = 3  # grounding level from which a not_stated answer says the articles don't tie a name: not in the passage's neighbourhood or title
 CONFLICT_KINDS = {"number", "date", "duration"}
 
 
@@ -79,7 +80,11 @@ def compose(snap: Snapshot, c: Candidates) -> Answer:
     # The sentence holding the answer comes first; among those, one that states the
     # question's own figures and dates ("June 17" in "Who visited Pyongyang on June 17?").
     asked = set(re.findall(r"\d+", q.text))
-    support = sorted(_support(top), key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -_mention(top, s)))
+    # The answer's other mentions are quoted only from passages nearly as relevant as its best
+    # one: "until Thursday" in a weather report is no second source for a railway opened on Thursday.
+    lead = top.support[0][0]
+    support = sorted((s for s in _support(top) if s is lead or s.score >= CONFLICT_RATIO * lead.score),
+                     key=lambda s: (not asked <= set(re.findall(r"\d+", s.row.text)), -_mention(top, s)))
     agree = _agreeing(snap, q, top, lead_day, cands[1:])
     reports = [s for _, s in agree][: max(snap.settings.max_quotes - 1, 0)]  # the answer's own sentence always leads
     cites = _citations(snap, support[: snap.settings.max_quotes - len(reports)] + reports, scored)
@@ -138,7 +143,10 @@ def not_stated(snap: Snapshot, q: Question, scored: list[Scored], top: Candidate
     seen: set[str] = set()
     chosen = [s for s in closest if not (s.row.node_id in seen or seen.add(s.row.node_id))][:CLOSEST]
     cites = _citations(snap, chosen, scored)
-    far = set(far_names(snap, anchors_of(q), chosen[0].row)) if chosen else set()
+    # A name is said to be untied only when no quoted passage's article ties it near: not when
+    # it is the title's ("Floods in Bangladesh") or another quoted passage names it.
+    anchors = anchors_of(q)
+    far = set.intersection(*(set(far_names(snap, anchors, s.row, at_least=UNTIED)) for s in chosen)) if chosen else set()
     # the capitalised runs of the (resolved) question, not its first word ("Did China ..."),
     # that hold a far name word: "South Korea" for "south"
     runs = (re.sub(r"['’]s$", "", m.group()) for m in re.finditer(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", q.query)

@@ -5,6 +5,8 @@ text; trimming them keeps every article a verbatim slice of its file (we only cu
 """
 import re
 
+from ..text import MONTH_NAME
+
 TRAILING = [
     re.compile(r"\s*Whatsapp Telegram Email Print\s*$"),
     re.compile(r"\s*Join ST's Telegram channel.*$", re.S),
@@ -44,8 +46,10 @@ CREDITS = re.compile(
     r"|\b[A-Z]{2,}(?:/[A-Z]{2,}(?:-[A-Z]{2,})?)+"
     rf"|\((?:{_NEWS_AGENCY})\)\s*[-–—]*"
     rf"|{_BYLINE}[^)]*\)"
-    # a dateline: "SEOUL, June 30 (UPI) —", "WONSAN, July 4 (Harbour Gazette) —"
-    r"|^[A-Z][A-Z .'-]{2,}[.,]\s+[A-Z][a-z]+\.? \d{1,2}(?:, \d{4})?\s+\([A-Z][\w .&'’-]{0,40}\)\s*[-–—]+",
+    # a dateline: "SEOUL, June 30 (UPI) —", "WONSAN, July 4 (Harbour Gazette) —", and without an
+    # agency tag, as many outlets print it: "REYKJAVIK, July 10 —", "LIMA, Peru, June 19, 2026 -"
+    rf"|^[A-Z][A-Z .'-]{{2,}}(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?[.,]\s+{MONTH_NAME} ?\d{{1,2}}(?:, \d{{4}})?"
+    r"\s*(?:\([A-Z][\w .&'’-]{0,40}\)\s*)?[-–—]+",
     re.M)
 
 
