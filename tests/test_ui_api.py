@@ -74,6 +74,11 @@ def test_malformed_history_is_a_clear_error(client, seeded_env):
         client.predict("What did he announce?", ["just a string"], api_name="/ask")
 
 
+def test_a_string_as_history_is_reported_as_not_a_list(client, seeded_env):
+    with pytest.raises(AppError, match="history must be a list"):
+        client.predict("When did he visit?", "garbage history", api_name="/ask")
+
+
 def test_only_ask_is_in_the_client_api(client):
     assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/ask"}
 
@@ -104,6 +109,26 @@ def test_share_without_auth_refuses(capsys, monkeypatch):
 def test_bad_auth_value_is_reported(capsys):
     assert cli(["--auth", "nopassword"]) == 2
     assert "USER:PASS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_a_port_outside_1_to_65535_is_a_usage_error(capsys, port):
+    assert cli(["--port", port]) == 2  # before anything loads or binds
+    err = capsys.readouterr().err
+    assert "--port" in err and "1 to 65535" in err and "Traceback" not in err
+
+
+def test_a_port_in_use_says_so_and_names_the_flag(capsys, seeded_env):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli(["--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} is already in use" in err and "--port" in err, err
+    assert "GRADIO_SERVER_PORT" not in err and "launch()" not in err, err
 
 
 def test_exposure_rules():
@@ -163,8 +188,10 @@ def test_not_stated_markdown_is_a_notice_then_cited_passages():
                                  "not_about": ["<b>Belarus</b>"], "citations": [cite]})
     assert md.startswith('<div class="newsqa-not-stated">') and "Not stated in the articles." in md
     assert "&lt;b&gt;Belarus&lt;/b&gt;" in md and "<b>" not in md and "<script" not in md
-    assert "\\[1\\]" in md and "**Sources**" in md
-    assert "**" not in md.split("**Sources**")[0]  # nothing bold before the sources: no short answer
+    heading = f"**{render.CLOSEST_SOURCES_HEADING}**"
+    assert "\\[1\\]" in md and heading in md and "**Sources**" not in md
+    assert "not an answer" in render.CLOSEST_SOURCES_HEADING
+    assert "**" not in md.split(heading)[0]  # nothing bold before the sources: no short answer
 
 
 def test_a_relative_date_is_shown_beside_the_answer_with_its_source():
@@ -175,6 +202,7 @@ def test_a_relative_date_is_shown_beside_the_answer_with_its_source():
                                  "dates": [{"text": "Tuesday", "date": "Tuesday, July 1, 2025", "marker": 1}]})
     bold, rest = md.split("\n", 1)
     assert bold == "**Tuesday**"  # the answer stays as the article words it
+    assert "\n**Sources**\n" in rest  # an answer's sources keep their plain heading
     assert "Tuesday, July 1, 2025" in rest.split("> ")[0] and "counted from the date of \\[1\\]" in rest
 
 

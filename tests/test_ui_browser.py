@@ -245,3 +245,101 @@ def test_html_in_an_uploaded_article_is_shown_as_text(page: Page, tmp_path: Path
     assert answer.locator("img, script").count() == 0
     page.wait_for_timeout(300)
     assert page.evaluate("window.__xss") is None
+
+
+# --- the chat's own clear button, uploads, not_stated scrolling, removed sources ---------------
+
+def test_the_chat_trash_icon_forgets_the_conversation_too(page: Page):
+    first = click_example(page, "Which Russian security official visited Pyongyang in June?")
+    expect(first.locator("strong", has_text="Shoigu")).not_to_have_count(0)
+    page.locator("#newsqa-chat button[aria-label='Clear']").click()
+    expect(page.locator(BOT)).to_have_count(0)
+    page.wait_for_timeout(1000)  # the clear event's round trip
+    sources_hidden = page.locator("#newsqa-sources").is_hidden()
+    # "he" has nobody to stand for in an empty conversation: no answer, not Shoigu's dates
+    answer = ask(page, "When did he visit Pyongyang?")
+    expect(answer.locator(".newsqa-not-stated, .newsqa-declined")).to_have_count(1)
+    expect(answer.locator("strong", has_text="June 4")).to_have_count(0)
+    shot(page, "after_trash_icon")
+    assert sources_hidden, "the last answer's sources are still offered after the trash icon"
+
+
+def wait_for_new_report(page: Page, before: str) -> str:
+    """The next ingest report (its Markdown, not the progress shown over it)."""
+    report = page.locator("#newsqa-ingest-report [data-testid=markdown]")
+    expect(report).not_to_have_text(before, timeout=120_000)
+    expect(report).to_contain_text("Upload finished", timeout=120_000)
+    return report.inner_text()
+
+
+def test_each_upload_ingests_only_the_files_just_chosen(page: Page, tmp_path: Path):
+    ship, garbage, empty = tmp_path / "ship.md", tmp_path / "garbage.txt", tmp_path / "empty.txt"
+    ship.write_text(FERRY_MD.replace("New ferry Morning Lark", "Cargo ship Blue Heron"), encoding="utf-8")
+    garbage.write_bytes(b"\x00\x01\x02\xff\xfe garbage \x00" * 20)
+    empty.write_text("", encoding="utf-8")
+    first = upload(page, ship, garbage, empty)
+    assert "Could not read garbage.txt" in first and "Could not read empty.txt" in first, first
+    listed = page.locator("#newsqa-upload td.filename")
+    expect(listed).to_have_count(0)  # the box is emptied; the report stays
+    expect(page.locator("#newsqa-ingest-report")).to_contain_text("Could not read garbage.txt")
+
+    before = page.locator("#newsqa-ingest-report [data-testid=markdown]").inner_text()
+    page.locator("#newsqa-upload input[type=file]").set_input_files([str(ship)])
+    second = wait_for_new_report(page, before)
+    assert "garbage.txt" not in second and "empty.txt" not in second, second
+    assert "Unchanged: Cargo ship Blue Heron" in second, second
+    expect(listed).to_have_count(0)
+    shot(page, "second_upload")
+
+
+def visible_in_chat(page: Page, pattern: str) -> list[str]:
+    """Text of the chat that matches ``pattern`` (a JS regex) and is inside the chat's
+    scrolled viewport, not scrolled out of it."""
+    return page.locator("#newsqa-chat").evaluate(
+        """(chat, pattern) => {
+          const re = new RegExp(pattern, 'i'), out = [];
+          const walker = document.createTreeWalker(chat, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            if (!re.test(n.textContent)) continue;
+            const range = document.createRange(); range.selectNodeContents(n);
+            const r = range.getBoundingClientRect();
+            let box = n.parentElement;  // the nearest scrolling ancestor clips it
+            while (box && box !== chat && !/(auto|scroll)/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+            const v = box.getBoundingClientRect();
+            if (r.height && r.top >= v.top - 1 && r.bottom <= v.bottom + 1 && r.top >= 0 && r.bottom <= innerHeight)
+              out.push(n.textContent);
+          }
+          return out;
+        }""",
+        pattern,
+    )
+
+
+def test_after_a_not_stated_reply_the_visible_chat_says_it_is_not_an_answer(page: Page):
+    ask(page, "Where did Kim Jong Un meet the Russian culture minister?")
+    answer = ask(page, "How many troops has Belarus sent to Russia?")
+    expect(answer.locator(".newsqa-not-stated")).to_have_count(1)
+    page.wait_for_timeout(800)  # any scrolling of the chat is done by now
+    shot(page, "not_stated_viewport")
+    assert visible_in_chat(page, r"not (as )?an answer"), "the part of the reply in view reads like an answer"
+
+
+def test_a_source_removed_since_the_answer_says_so_in_ui_words(page: Page, tmp_path: Path):
+    article = tmp_path / "dredger.md"
+    article.write_text(FERRY_MD.replace("New ferry Morning Lark", "Dredger Grey Gull")
+                       .replace("passenger ferry named Morning Lark", "dredger named Grey Gull"), encoding="utf-8")
+    assert "Added: Dredger Grey Gull launched in Wonsan" in upload(page, article)
+    page.get_by_role("tab", name="Chat").click()
+    expect(ask(page, "What dredger was launched in Wonsan on 3 July?")).to_contain_text("Grey Gull")
+
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#newsqa-corpus-table").get_by_text("Dredger Grey Gull").first.click()
+    page.locator("#newsqa-remove").click()
+    page.locator("#newsqa-remove-yes").click()
+    expect(page.locator("#newsqa-ingest-report")).to_contain_text("Removed: Dredger Grey Gull")
+
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#newsqa-sources label").filter(has_text="Dredger Grey Gull").first.click()
+    panel = page.locator("#newsqa-article")
+    expect(panel).to_contain_text("removed from the corpus")
+    expect(panel).not_to_contain_text("assistant articles")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ui import chat, corpus_tab, render
-from ui.launch import SCROLL_TO_MARK_JS, cli, launch
+from ui.launch import SCROLL_TO_MARK_JS, SCROLL_TO_REPLY_JS, cli, launch
 
 __all__ = ["build_app", "cli", "launch"]
 
@@ -63,6 +63,7 @@ def build_app() -> gr.Blocks:
                         elem_id="newsqa-chat",
                         label="Conversation",
                         height=520,
+                        autoscroll=False,  # SCROLL_TO_REPLY_JS shows a reply from its start instead
                         sanitize_html=True,
                         render_markdown=True,
                         latex_delimiters=[],
@@ -106,7 +107,12 @@ def build_app() -> gr.Blocks:
             btn.click(_setter(text), None, question, **_private()).then(
                 chat.respond, [question, chatbot, pairs], turn_out, **_private_ask()
             )
-        clear_btn.click(chat.clear, None, [chatbot, pairs, citations, sources, panel], **_private())
+        # The Chatbot's own trash icon empties only what it shows: without this, follow-ups
+        # would still resolve "he" from a conversation the user can no longer see.
+        cleared = [chatbot, pairs, citations, sources, panel]
+        clear_btn.click(chat.clear, None, cleared, **_private())
+        chatbot.clear(chat.clear, None, cleared, **_private())
+        chatbot.change(None, None, None, js=SCROLL_TO_REPLY_JS, **_private())
         sources.input(chat.open_citation, [sources, citations], panel, **_private())
 
         corpus.table.select(corpus_tab.open_row, [corpus.doc_ids], [panel, corpus.selected, corpus.remove_btn],
@@ -114,7 +120,7 @@ def build_app() -> gr.Blocks:
         corpus.upload.upload(
             corpus_tab.ingest_files,
             [corpus.upload],
-            [corpus.report, corpus.table, corpus.doc_ids],
+            [corpus.report, corpus.table, corpus.doc_ids, corpus.upload],
             **_private_write(show_progress="full"),
         )
         corpus.remove_btn.click(corpus_tab.ask_to_remove, [corpus.selected], [corpus.confirm_box, corpus.confirm_text],

@@ -31,8 +31,8 @@ def ask_engine(question: str, history: Sequence[Any] | None = None) -> Any:
     from assistant import ask
     from assistant.errors import AssistantError
 
-    try:  # the engine checks the history's shape and says what is wrong with it
-        return ask(question, history=list(history) if history else None)
+    try:  # the engine checks the history's shape and says what is wrong with it (as given: list() would split a string)
+        return ask(question, history=history or None)
     except AssistantError as exc:
         raise gr.Error(str(exc)) from exc
     except Exception as exc:  # an engine bug: say so plainly, keep the traceback in the log
@@ -97,6 +97,17 @@ def open_citation(choice: str | None, citations: list[dict] | None) -> str:
     return show_article(cite["doc_id"], cite.get("start"), cite.get("end"), cite.get("marker"), cite.get("quote"))
 
 
+REMOVED = "This article was removed from the corpus, so it can no longer be shown."
+
+
+def article_error(exc: Exception) -> str:
+    """What to tell a UI user about a failed article lookup. The engine's "not found" message
+    advises a CLI command (`assistant articles`); here the article is simply gone."""
+    from assistant.errors import ArticleNotFound
+
+    return REMOVED if isinstance(exc, ArticleNotFound) else str(exc)
+
+
 def show_article(
     doc_id: str, start: int | None = None, end: int | None = None, marker: int | None = None, quote: str | None = None
 ) -> str:
@@ -107,7 +118,7 @@ def show_article(
     try:
         article = get_article(doc_id)
     except AssistantError as exc:
-        return render.error_html(str(exc))
+        return render.error_html(article_error(exc))
     if quote and start is not None and article.text[start:end] != quote:
         # The article was updated since this answer: highlight the quote where it now is, if anywhere.
         found = article.text.find(quote)

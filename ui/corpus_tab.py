@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from ui import render
-from ui.chat import show_article
+from ui.chat import article_error, show_article
 
 FILE_TYPES = [".txt", ".md", ".html", ".jsonl"]
 HEADERS = ["Title", "Outlet", "Date", "Size"]
@@ -74,7 +74,7 @@ def ask_to_remove(doc_id: str | None) -> tuple[dict, str]:
     try:
         article = get_article(doc_id)
     except AssistantError as exc:
-        return gr.update(visible=True), f"❌ {render.md_literal(str(exc))}"
+        return gr.update(visible=True), f"❌ {render.md_literal(article_error(exc))}"
     return gr.update(visible=True), (
         f"**Remove “{render.md_literal(article.title)}”** ({render.md_literal(article.outlet)})? "
         "It is deleted from the article store and the index, and answers stop quoting it. "
@@ -94,7 +94,7 @@ def confirm_remove(doc_id: str | None) -> tuple[str, list[list[str]], list[str],
             removed = remove_article(doc_id)
             message = f"**Removed:** {render.md_literal(removed.title)}"
         except AssistantError as exc:
-            message = f"❌ {render.md_literal(str(exc))}"
+            message = f"❌ {render.md_literal(article_error(exc))}"
     return (message, *article_rows(), gr.update(visible=False), None, gr.update(interactive=False),
             render.PANEL_PLACEHOLDER)
 
@@ -123,18 +123,20 @@ def report_markdown(report: Any, titles: dict[str, str]) -> str:
 
 def ingest_files(
     files: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008 (Gradio injects it)
-) -> tuple[str, list[list[str]], list[str]]:
-    """Ingest uploaded files; return (report, table rows, doc_ids).
+) -> tuple[str, list[list[str]], list[str], None]:
+    """Ingest uploaded files; return (report, table rows, doc_ids, emptied upload box).
 
     After this returns the engine answers from the new articles at once: the
-    index is updated in place, not rebuilt in the background.
+    index is updated in place, not rebuilt in the background.  The box is emptied
+    because a multi-file box adds each new upload to the files it still holds, and
+    the next upload would ingest (and report) those again; the report says what was read.
     """
     from assistant import ingest, list_articles
     from assistant.errors import AssistantError
 
     paths = [str(f) for f in (files or [])]
     if not paths:
-        return "No files were uploaded.", *article_rows()
+        return "No files were uploaded.", *article_rows(), None
     progress(0, desc="Reading files")
 
     def on_progress(done: int, total: int, name: str) -> None:
@@ -145,7 +147,7 @@ def ingest_files(
     except AssistantError as exc:
         raise gr.Error(str(exc)) from exc
     titles = {a.doc_id: a.title for a in list_articles()}
-    return report_markdown(report, titles), *article_rows()
+    return report_markdown(report, titles), *article_rows(), None
 
 
 def build() -> CorpusTab:

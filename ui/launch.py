@@ -8,8 +8,10 @@ creates a public share link unless asked.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import os
+import socket
 import sys
 import time
 from typing import Any
@@ -58,6 +60,23 @@ const show = () => requestAnimationFrame(() => {
   if (mark) mark.scrollIntoView({block: 'nearest', behavior: 'instant'});
 });
 watch('value', show);
+"""
+
+# The chat's change event (js only): a new reply is shown from its start, under its question.
+# Gradio's autoscroll (turned off) shows the bottom, where a long not_stated reply's closest
+# passages read like an answer while its "Not stated" notice is out of view. Run twice: the
+# bubbles render a moment after the value changes.
+SCROLL_TO_REPLY_JS = """
+() => {
+  const show = () => {
+    const asked = document.querySelectorAll('#newsqa-chat [data-testid="user"]');
+    const last = asked[asked.length - 1];
+    let box = last && last.parentElement;
+    while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+    if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+  };
+  for (const ms of [50, 400]) setTimeout(() => requestAnimationFrame(show), ms);
+}
 """
 
 
@@ -132,10 +151,42 @@ def exposure_error(host: str, auth: tuple[str, str] | None, share: bool, no_auth
     )
 
 
+def port_number(text: str) -> int:
+    """argparse type for --port: out of range, bind() would end in an OverflowError traceback."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return port
+
+
+def bind_problem(host: str, port: int) -> str:
+    """Why the server could not start on host:port. Gradio's OSError only advises its own
+    settings (GRADIO_SERVER_PORT, launch()), for a port in use and a bad address alike,
+    so bind once more here to learn which it was."""
+    problem = f"the server did not start on {host}:{port}; try another port with --port"
+    try:  # every address of the name ("localhost": ::1 and 127.0.0.1)
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+    for family, kind, _, _, address in addresses:
+        try:
+            with socket.socket(family, kind) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+                probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} is already in use on {host}; choose another with --port"
+            problem = f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+    return problem
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="assistant ui", description="Serve the chat UI of the news assistant.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--port", type=port_number, default=7860, help="port, 1 to 65535 (default: 7860)")
     p.add_argument("--auth", metavar="USER:PASS", help=f"require this login (default: ${AUTH_ENV})")
     p.add_argument("--no-auth", action="store_true", help="allow a non-loopback host without a login")
     p.add_argument("--share", action="store_true", help="also create a public Gradio share link (off by default)")
@@ -180,7 +231,11 @@ def cli(argv: list[str] | None = None) -> int:
     print(f"Engine ready ({seconds:.1f} s).", file=sys.stderr, flush=True)
     try:
         app = build_app()
-        launch(app, host=args.host, port=args.port, auth=auth, share=args.share, prevent_thread_lock=True)
+        try:
+            launch(app, host=args.host, port=args.port, auth=auth, share=args.share, prevent_thread_lock=True)
+        except OSError:  # port in use, address not available
+            print(f"error: {bind_problem(args.host, args.port)}", file=sys.stderr)
+            return 1
         # Once the chat is up: a first upload would otherwise wait for the ingest stack.
         from assistant import api
         from assistant.settings import Settings
@@ -190,7 +245,4 @@ def cli(argv: list[str] | None = None) -> int:
         app.block_thread()
     except KeyboardInterrupt:
         pass
-    except OSError as exc:  # port in use, address not available
-        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
     return 0

@@ -29,6 +29,10 @@ MARK_ID_PREFIX = "newsqa-cite"
 DECLINE_HEADING = "The articles don't say."
 NOT_STATED_HEADING = "Not stated in the articles."
 CLOSEST_NOTE = "No passage answers this for certain. The closest passages are quoted below as context, not as an answer."
+SOURCES_HEADING = "Sources"
+# Where a not_stated reply's passages come from. Said again here, not only in the notice above
+# the quotes: the end of a long reply can be all a reader sees of it.
+CLOSEST_SOURCES_HEADING = "Sources of the closest passages (not an answer)"
 PANEL_PLACEHOLDER = (
     '<div class="newsqa-empty">Choose a source of the last answer, or an article in the '
     "Corpus tab, to read it in full here.</div>"
@@ -109,7 +113,7 @@ def answer_markdown(answer: Any) -> str:
     return "\n".join(lines).strip()
 
 
-def _quotes_and_sources(citations: Sequence[Any]) -> list[str]:
+def _quotes_and_sources(citations: Sequence[Any], heading: str = SOURCES_HEADING) -> list[str]:
     lines: list[str] = []
     for c in citations:
         quote = " ".join((_get(c, "quote") or "").split())
@@ -117,7 +121,7 @@ def _quotes_and_sources(citations: Sequence[Any]) -> list[str]:
         lines.append(">")
     if lines and lines[-1] == ">":
         lines.pop()
-    lines += ["", "**Sources**", ""]
+    lines += ["", f"**{heading}**", ""]  # our own text: plain Markdown
     lines += [f"- {_source_line(c)}" for c in citations]
     return lines
 
@@ -131,7 +135,7 @@ def not_stated_markdown(not_about: Sequence[str], citations: Sequence[Any]) -> s
         f"<strong>⚠ {html_text(NOT_STATED_HEADING)}</strong>{about}"
         f"<br><small>{html_text(CLOSEST_NOTE)}</small></div>"
     )
-    return "\n".join([notice, "", *_quotes_and_sources(citations)]).strip()
+    return "\n".join([notice, "", *_quotes_and_sources(citations, CLOSEST_SOURCES_HEADING)]).strip()
 
 
 def declined_html(text: str | None, reason: str | None) -> str:

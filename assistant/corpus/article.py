@@ -22,24 +22,41 @@ def stable_id(outlet: str, title: str) -> str:
     return f"{slug(outlet, 16)}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
-def iso_date(text: str | None) -> str | None:
-    """An ISO date only when the text states day, month and year; never from '3 days ago'."""
-    if not text:
-        return None
-    s = text.strip()
+def _readings(text: str | None) -> list[tuple[int, int, int]]:
+    """(year, month, day) that the text's full date can mean, the one ``iso_date`` takes
+    first; [] when it states no day, month and year."""
+    s = (text or "").strip()
     m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", s)
     if m:
-        return _safe(int(m[1]), int(m[2]), int(m[3]))
-    m = re.search(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b", s)  # 19-05-2025: day first
+        return [(int(m[1]), int(m[2]), int(m[3]))]
+    m = re.search(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b", s)  # 19-05-2025: day first; 05/19/2025 exists too
     if m:
-        return _safe(int(m[3]), int(m[2]), int(m[1]))
+        return [(int(m[3]), int(m[2]), int(m[1])), (int(m[3]), int(m[1]), int(m[2]))]
     m = re.search(r"\b([A-Za-z]+)\.? (\d{1,2}),? (\d{4})\b", s)
     if m and m[1].lower() in MONTHS:
-        return _safe(int(m[3]), MONTHS[m[1].lower()], int(m[2]))
+        return [(int(m[3]), MONTHS[m[1].lower()], int(m[2]))]
     m = re.search(r"\b(\d{1,2}) ([A-Za-z]+),? (\d{4})\b", s)
     if m and m[2].lower() in MONTHS:
-        return _safe(int(m[3]), MONTHS[m[2].lower()], int(m[1]))
-    return None
+        return [(int(m[3]), MONTHS[m[2].lower()], int(m[1]))]
+    return []
+
+
+def iso_date(text: str | None) -> str | None:
+    """An ISO date only when the text states day, month and year; never from '3 days ago'."""
+    readings = _readings(text)
+    return _safe(*readings[0]) if readings else None
+
+
+def impossible_date(text: str | None) -> bool:
+    """A day, month and year are written but no calendar has that day ('2025-13-45')."""
+    readings = _readings(text)
+    return bool(readings) and not any(_safe(*r) for r in readings)
+
+
+def given_iso(value: str | None) -> str | None:
+    """An ISO date handed in (an export's 'date_iso'), only if that day exists; a time after it is dropped."""
+    m = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", value or "")
+    return _safe(int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
 RELATIVE = re.compile(r"^\s*(?:\d+|an?|one)\s+(?:minute|hour|day|week|month|year)s?\s+ago\s*$"
@@ -77,10 +94,17 @@ def stated_date(text: str) -> tuple[str, str] | None:
     return None
 
 
+INVALID_DATE = " (not a valid date)"
+
+
 def printed_date(date_text: str, text: str) -> tuple[str, str | None]:
     """(date_text, date_iso) to store. A relative date is never passed off as a date: it is
-    labelled as what the page printed, and a full date stated in the article is preferred."""
+    labelled as what the page printed, and a full date stated in the article is preferred.
+    An impossible one ('2025-13-45') is labelled too, so no listing shows it as the date.
+    Stored articles come through here again when listed: each label is added once."""
     if not is_relative(date_text):
+        if impossible_date(date_text) and not date_text.rstrip().endswith(INVALID_DATE):
+            return f"{date_text.strip()}{INVALID_DATE}", None
         return date_text, None
     when = date_text.strip()
     stated = stated_date(text)
@@ -107,7 +131,7 @@ def make_article(*, title: str, outlet: str, date_text: str, text: str, source: 
     id_owner = outlet.strip() or source.split("#")[0]
     outlet = outlet.strip() or "unknown outlet"
     date_text, stated_iso = printed_date(date_text, text)
-    date_iso = date_iso or stated_iso
+    date_iso = given_iso(date_iso) or stated_iso  # a given date_iso may be any text (JSONL rows)
     digest = hashlib.sha256("\x1f".join([title, outlet, date_text, text]).encode()).hexdigest()
     return Article(
         doc_id=doc_id or stable_id(id_owner, title), title=title, outlet=outlet, date_text=date_text.strip(),
