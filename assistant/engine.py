@@ -67,6 +67,8 @@ class Engine:
         self.embed = Embedder(settings.embed_backend)
         self._write_lock = threading.RLock()
         self.built_from_seeds: IngestReport | None = None
+        # Stored articles the last reconcile could not index: (source, why), also logged.
+        self.unindexed: list[tuple[str, str]] = []
         self.moved_aside: Path | None = None
         self.store = self._open_index(rebuild)
         with self._write_lock:
@@ -144,7 +146,10 @@ class Engine:
           other clients' articles;
         - after an interrupted write (a dead writer's mark), sentences of any other
           revision are swept, and the dead writers' marks go.
-        Skipped while another live process is writing (its own run finishes the job)."""
+        Skipped while another live process is writing (its own run finishes the job).
+        A stored article that cannot be indexed is logged and listed in ``unindexed``,
+        never raised: it would otherwise stop every command that opens the engine,
+        including ``remove``, the way out."""
         from .index.ingestion import reindex_stored, revision
 
         with self._write_lock:
@@ -169,7 +174,11 @@ class Engine:
                 self.store.bump_version()
                 if orphans:
                     self.store.delete_articles(orphans)
-                reindex_stored(self.store, self.db, self.embed, missing, progress)
+                report = IngestReport()
+                reindex_stored(self.store, self.db, self.embed, missing, progress, report)
+                self.unindexed = report.failed
+                for where, why in report.failed:
+                    log.warning("%s: %s", where, why)
                 current = {d: revision(h) for d, h in stored.items()}
                 stray = [n for n, (d, r) in self.store.sentence_owners().items()
                          if current.get(d) != r and (d in current or not shared)]
@@ -377,7 +386,7 @@ class Engine:
 
         with self._write_lock:
             report = IngestReport()
-            if not reindex_stored(self.store, self.db, self.embed, None, progress):
+            if not reindex_stored(self.store, self.db, self.embed, None, progress, report):
                 report = ingest_paths(self.store, self.db, self.embed, [self.settings.seeds_dir], progress)
             self._mark_synced()
             self._swap()

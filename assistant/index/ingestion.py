@@ -8,6 +8,12 @@ Order of writes, per batch of articles (what makes a SIGKILL at any point harmle
    record (written after its sentences: a record means "fully indexed"), then older
    revisions of their sentences are deleted.
 
+An article spaCy cannot split is not written to the index. When this ingest brought it,
+the store is put back as it was (a new article deleted, a changed one restored) and the
+report says why; when it was stored already (a run killed before its index write, a
+re-split), it stays stored and is reported: one article never stops the others, nor the
+opening of the engine (``Engine.reconcile``).
+
 Only CPU work runs ahead of that order: a worker thread splits sentences (spaCy) at most
 about one batch ahead, while the calling thread embeds what is already split (ONNX) and
 makes every write, batch after batch. spaCy keeps about one core busy, and ONNX Runtime
@@ -35,9 +41,10 @@ from vectorstore.articles import ArticleStore, StoredArticle
 
 from ..corpus import read_paths
 from ..models import Article, IngestReport
-from .sentences import Sentence, iter_split
+from .sentences import Sentence, Unsplittable, iter_split
 
 Progress = Callable[[int, int, str], None]
+SentencesOf = Callable[[str], "list[Sentence] | Unsplittable"]
 # Bump when sentence splitting or tagging changes: stored articles are then re-split.
 PIPELINE_VERSION = 7  # 7: noun phrases (NP) stored as answer candidates
 # Articles per store transaction and per index write. Large enough that embedding and
@@ -132,32 +139,42 @@ class OnceEach:
         return out
 
 
-def embed_batch(embed, batch: list[Article], sentences_of: Callable[[str], list[Sentence]]
-                ) -> tuple[dict[str, list[Sentence]], np.ndarray]:
+def embed_batch(embed, batch: list[Article], sentences_of: SentencesOf
+                ) -> tuple[dict[str, list[Sentence]], np.ndarray, dict[str, str]]:
     """Sentences of each article of ``batch`` (from ``sentences_of``, in batch order) and
-    their vectors, row for row, then one per article without sentences (its title).
+    their vectors, row for row, then one per article without sentences (its title); and
+    the articles that could not be split (doc_id -> why), which have neither.
     Embeds every ``EMBED_CHUNK`` sentences as they come, so the embedding of the first
     articles overlaps the splitting of the later ones."""
     split: dict[str, list[Sentence]] = {}
+    failed: dict[str, str] = {}
     texts: list[str] = []
     parts: list[np.ndarray] = []
     embedded = 0
     for a in batch:
-        split[a.doc_id] = sentences_of(a.doc_id)
-        texts += [s.text for s in split[a.doc_id]]
+        got = sentences_of(a.doc_id)
+        if isinstance(got, Unsplittable):
+            failed[a.doc_id] = got.reason
+            continue
+        split[a.doc_id] = got
+        texts += [s.text for s in got]
         if len(texts) - embedded >= EMBED_CHUNK:
             parts.append(embed.encode(texts[embedded:]))
             embedded = len(texts)
-    rest = texts[embedded:] + [a.title for a in batch if not split[a.doc_id]]
+    rest = texts[embedded:] + [a.title for a in batch if a.doc_id in split and not split[a.doc_id]]
     if rest:
         parts.append(embed.encode(rest))
-    return split, np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
+    return split, np.concatenate(parts) if parts else np.zeros((0, 1), np.float32), failed
 
 
-def index_batch(index, embed, batch: list[Article], sentences_of: Callable[[str], list[Sentence]]) -> None:
+def index_batch(index, embed, batch: list[Article], sentences_of: SentencesOf) -> dict[str, str]:
     """Embed and write one batch of (already stored) articles to the index; their
-    sentences come from ``sentences_of`` (the ingest's splitter)."""
-    split, vectors = embed_batch(embed, batch, sentences_of)
+    sentences come from ``sentences_of`` (the ingest's splitter). Returns the articles
+    that could not be split (doc_id -> why): nothing of theirs is written or deleted."""
+    split, vectors, failed = embed_batch(embed, batch, sentences_of)
+    batch = [a for a in batch if a.doc_id in split]
+    if not batch:
+        return failed
     texts = sum(len(v) for v in split.values())
     bare = [a for a in batch if not split[a.doc_id]]
     nodes, records, pos = [], [], 0
@@ -172,6 +189,7 @@ def index_batch(index, embed, batch: list[Article], sentences_of: Callable[[str]
     index.add_nodes(nodes)
     index.upsert_articles(records)  # after the sentences: a record means "fully indexed"
     index.delete_stale_sentences_of({a.doc_id: revision(a.content_hash) for a in batch})
+    return failed
 
 
 class _Failed:
@@ -224,8 +242,8 @@ class _Splitter:
                 continue
         return False
 
-    def sentences_of(self, doc_id: str) -> list[Sentence]:
-        """The next article's sentences (articles come in batch order)."""
+    def sentences_of(self, doc_id: str) -> list[Sentence] | Unsplittable:
+        """The next article's sentences (articles come in batch order), or why it has none."""
         while True:
             alive = self._thread.is_alive()  # before the get: a last item put just before it ended is still read
             try:
@@ -274,9 +292,15 @@ def ingest_articles(index, db: ArticleStore, embed, articles: list[Article], rep
     batches = [todo[i:i + BATCH_ARTICLES] for i in range(0, len(todo), BATCH_ARTICLES)]
     with _Splitter(batches) as splitter:  # spaCy runs ahead in a worker; writes stay here, in order
         for batch in batches:
-            db.put_many(to_stored(a) for a in batch if stored.get(a.doc_id) != a.content_hash)
-            index_batch(index, embed, batch, splitter.sentences_of)
+            written = [a for a in batch if stored.get(a.doc_id) != a.content_hash]
+            previous = {a.doc_id: db.get(a.doc_id) for a in written if a.doc_id in stored}
+            db.put_many(to_stored(a) for a in written)
+            failed = index_batch(index, embed, batch, splitter.sentences_of)
+            if failed:
+                report.failed += _unindexed(db, [a for a in batch if a.doc_id in failed], failed, written, previous)
             for a in batch:
+                if a.doc_id in failed:
+                    continue
                 if stored.get(a.doc_id) == a.content_hash:
                     report.skipped.append(a.doc_id)  # stored already, only (re-)indexed
                 else:
@@ -288,12 +312,41 @@ def ingest_articles(index, db: ArticleStore, embed, articles: list[Article], rep
     db.mark_index_dirty(False)
 
 
-def reindex_stored(index, db: ArticleStore, embed, doc_ids: list[str] | None, progress: Progress | None = None) -> int:
-    """Index stored articles (all, or ``doc_ids``) from the article store; returns how many."""
+def _unindexed(db: ArticleStore, articles: list[Article], why: dict[str, str], written: list[Article],
+               previous: dict[str, StoredArticle | None]) -> list[tuple[str, str]]:
+    """Articles that could not be split: refused when this ingest brought them (the store
+    is put back as it was: bad input loses nothing and leaves nothing half-done), kept
+    when they were stored already (the store is the truth; the user may remove them).
+    Returns what the report says of each."""
+    mine = {a.doc_id for a in written}
+    new = [a.doc_id for a in articles if a.doc_id in mine and previous.get(a.doc_id) is None]
+    older = [p for d, p in previous.items() if d in why and p is not None]
+    if new:
+        db.delete(new)
+    if older:
+        db.put_many(older)  # the index still holds this version's rows, if it had any: nothing to undo there
+    out = []
+    for a in articles:
+        cause = f"it could not be split into sentences ({why[a.doc_id]})"
+        if a.doc_id not in mine:
+            out.append((a.source, f"article {a.doc_id} ({a.title!r}) is stored but cannot be indexed: {cause}. "
+                                  "It is not searchable and is retried whenever the data dir is opened; "
+                                  f"`assistant remove {a.doc_id}` removes it."))
+        elif previous.get(a.doc_id) is not None:
+            out.append((a.source, f"{a.title!r} was not updated, the stored version is kept: {cause}"))
+        else:
+            out.append((a.source, f"{a.title!r} was not ingested: {cause}"))
+    return out
+
+
+def reindex_stored(index, db: ArticleStore, embed, doc_ids: list[str] | None, progress: Progress | None = None,
+                   report: IngestReport | None = None) -> int:
+    """Index stored articles (all, or ``doc_ids``) from the article store; returns how many.
+    Those that cannot be indexed stay stored and are listed in ``report.failed``."""
     wanted = None if doc_ids is None else set(doc_ids)
     articles = [from_stored(s) for s in db.all() if wanted is None or s.doc_id in wanted]
     if articles:
-        ingest_articles(index, db, embed, articles, IngestReport(), progress, force=True)
+        ingest_articles(index, db, embed, articles, IngestReport() if report is None else report, progress, force=True)
     return len(articles)
 
 

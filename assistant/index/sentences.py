@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from ..models import Article
 
@@ -53,6 +54,26 @@ PIPE_BATCH = 64
 # on 2 cores shared with other work (1,530 vs 2,060 words/s): the cores are already busy
 # with the embedding's threads and other processes, so a second spaCy worker only competes.
 N_PROCESS = 1
+# spaCy's memory grows with the tokens of a pipe batch, however they are cut into texts:
+# 100,000 characters of short words took 350 MB more, as one text or as 20 (and 300,000
+# took 1 GB). Its ``nlp.max_length`` (1,000,000 characters) guards against that by
+# refusing the text, which stopped a whole ingest on one long paragraph. So a paragraph
+# longer than PIECE_CHARS is parsed in pieces (cut at a sentence end where there is one),
+# and a pipe batch ends at PIPE_CHARS as well as at PIPE_BATCH texts. News paragraphs are
+# far shorter: their parses are as before (a parse does not depend on its batch).
+PIECE_CHARS = 20_000
+PIPE_CHARS = 100_000
+# A piece ends at the last sentence end (".", "!", "?", then closing quotes or brackets,
+# whitespace, and a capital, digit or opening quote) in the second half of its window;
+# failing that at the last whitespace there; failing that (a "word" longer than half the
+# window: a data dump) at the window's end.
+SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+SPACE = re.compile(r"\s+")
+# A "sentence" longer than this is text spaCy found no sentence end in (a list, a dump of
+# words): it is cut like a long paragraph. The seeds' longest sentence is 416 characters,
+# and the embedding reads about the first 1,000 of a sentence. Candidate spans are compared
+# pairwise within a sentence at question time: a 20,000-character one took 20 s to answer.
+MAX_SENTENCE_CHARS = 2_000
 
 
 _NLP_LOCK = threading.Lock()  # a warm-up thread and a first ingest may both ask for it: one load
@@ -96,28 +117,84 @@ def _load_nlp():
             sys.meta_path.remove(finder)
 
 
+class Unsplittable(Exception):
+    """An article spaCy (or the sentence code) failed on. ``iter_split`` hands it over in
+    place of the article's sentences, so that one article's failure is that article's:
+    the others of the batch are split, and the caller reports this one."""
+
+    def __init__(self, doc_id: str, cause: BaseException) -> None:
+        detail = str(cause).split(". ")[0].strip()  # spaCy's messages go on for a paragraph
+        self.doc_id = doc_id
+        self.reason = f"{type(cause).__name__}: {detail[:300]}" if detail else type(cause).__name__
+        super().__init__(f"article {doc_id} could not be split into sentences ({self.reason})")
+
+
 def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
+    """``(offset, text)`` of each piece spaCy parses: the paragraphs, a long one in pieces."""
     for m in re.finditer(r"[^\n]+", text):
-        if m.group().strip():
-            yield m.start(), m.group()
+        para = m.group()
+        if not para.strip():
+            continue
+        if len(para) <= PIECE_CHARS:
+            yield m.start(), para
+            continue
+        for start, end in pieces(para, PIECE_CHARS):
+            if para[start:end].strip():
+                yield m.start() + start, para[start:end]
+
+
+def pieces(paragraph: str, limit: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of consecutive pieces of ``paragraph``, each at most ``limit``
+    characters, together exactly the paragraph (offsets stay exact: quotes are cited by them)."""
+    pos, n = 0, len(paragraph)
+    while n - pos > limit:
+        lo, hi = pos + limit // 2, pos + limit
+        cut = hi
+        for pattern in (SENTENCE_END, SPACE):
+            ends = [m.end() for m in pattern.finditer(paragraph, lo, hi)]
+            if ends:
+                cut = ends[-1]
+                break
+        yield pos, cut
+        pos = cut
+    if pos < n:
+        yield pos, n
 
 
 def split_articles(articles: list[Article]) -> dict[str, list[Sentence]]:
-    """Sentences of each article; paragraph breaks are always sentence breaks."""
-    return dict(iter_split(articles))
+    """Sentences of each article; paragraphs are always sentence breaks. Raises
+    ``Unsplittable`` for an article that could not be split."""
+    out: dict[str, list[Sentence]] = {}
+    for doc_id, sentences in iter_split(articles):
+        if isinstance(sentences, Unsplittable):
+            raise sentences
+        out[doc_id] = sentences
+    return out
 
 
-def iter_split(articles: list[Article]) -> Iterator[tuple[str, list[Sentence]]]:
+def iter_split(articles: list[Article]) -> Iterator[tuple[str, list[Sentence] | Unsplittable]]:
     """``(doc_id, sentences)`` of each article, in order, as soon as spaCy has parsed its
     last paragraph (ingest embeds the first articles of a batch while spaCy parses the
-    rest). One ``nlp.pipe`` over every paragraph of ``articles``: the same pipe batches,
-    hence the same parses, as before this was a generator."""
+    rest); ``(doc_id, Unsplittable)`` for an article it failed on, and the rest go on.
+    Paragraphs of all ``articles`` share the pipe batches."""
     paragraphs = [list(_paragraphs(a.text)) for a in articles]
-    docs = nlp().pipe((p for paras in paragraphs for _, p in paras), batch_size=PIPE_BATCH, n_process=N_PROCESS)
+    docs = _parse(p for paras in paragraphs for _, p in paras)
     for a, paras in zip(articles, paragraphs):
         sentences: list[Sentence] = []
-        for (offset, _), doc in zip(paras, docs):
-            sentences += _doc_sentences(a.doc_id, offset, doc)
+        failure: Exception | None = None
+        for (offset, _), doc in zip(paras, docs):  # every doc of the article is taken, even after a failure
+            if failure is not None:
+                continue
+            if isinstance(doc, Exception):
+                failure = doc
+                continue
+            try:
+                sentences += _doc_sentences(a.doc_id, offset, doc)
+            except Exception as exc:  # noqa: BLE001  (this article's failure, reported by the caller)
+                failure = exc
+        if failure is not None:
+            yield a.doc_id, Unsplittable(a.doc_id, failure)
+            continue
         for i, s in enumerate(sentences):
             s.idx = i
             m = DATELINE.match(s.text)
@@ -126,31 +203,75 @@ def iter_split(articles: list[Article]) -> Iterator[tuple[str, list[Sentence]]]:
         yield a.doc_id, sentences
 
 
+def _parse(texts: Iterable[str]) -> Iterator[Any]:
+    """spaCy's doc of each text, in order, or the exception it raised on that text: a batch
+    that fails is parsed again one text at a time, so the others of the batch still parse."""
+    model = nlp()
+    for batch in _batches(texts):
+        try:
+            docs: list[Any] = list(model.pipe(batch, batch_size=len(batch), n_process=N_PROCESS))
+        except Exception:  # noqa: BLE001  (which text? each alone says)
+            docs = [_parse_one(model, t) for t in batch]
+        yield from docs
+
+
+def _parse_one(model, text: str) -> Any:
+    try:
+        return model(text)
+    except Exception as exc:  # noqa: BLE001  (handed over as this text's result)
+        return exc
+
+
+def _batches(texts: Iterable[str]) -> Iterator[list[str]]:
+    """Pipe batches: up to PIPE_BATCH texts and PIPE_CHARS characters (one longer text alone)."""
+    batch: list[str] = []
+    chars = 0
+    for t in texts:
+        if batch and (len(batch) == PIPE_BATCH or chars + len(t) > PIPE_CHARS):
+            yield batch
+            batch, chars = [], 0
+        batch.append(t)
+        chars += len(t)
+    if batch:
+        yield batch
+
+
 def _doc_sentences(doc_id: str, offset: int, doc) -> list[Sentence]:
     """The sentences of one parsed paragraph (at ``offset`` in its article)."""
     out: list[Sentence] = []
     pending: Sentence | None = None
     for sent in doc.sents:
-        s0, s1 = sent.start_char, sent.end_char
-        text = doc.text[s0:s1]
-        lead = len(text) - len(text.lstrip())
-        s0, s1 = s0 + lead, s0 + len(text.rstrip())
-        if s1 <= s0:
+        base = sent.start_char
+        parts = list(_trimmed(doc.text, base, sent.end_char))
+        if not parts:
             continue
-        ents = [_entity(e, s0) for e in sent.ents] + _proper_runs(sent, s0) + _noun_phrases(sent, s0)
-        if pending is not None:  # glue a short fragment to the sentence after it
-            shift = s0 - (pending.start - offset)
-            ents = list(pending.entities) + [(a + shift, b + shift, *rest) for a, b, *rest in ents]
-            s0 = pending.start - offset
-            pending = None
-        sentence = Sentence(doc_id, 0, offset + s0, offset + s1, doc.text[s0:s1], ents)
-        if s1 - s0 < MIN_CHARS and not re.search(r"\d", sentence.text):
-            pending = sentence
-            continue
-        out.append(sentence)
+        found = [_entity(e, base) for e in sent.ents] + _proper_runs(sent, base) + _noun_phrases(sent, base)
+        for s0, s1 in parts:
+            d = s0 - base  # entities of a part lie within it; a whole sentence's are kept as they are
+            ents = [(a - d, b - d, *rest) for a, b, *rest in found if len(parts) == 1 or (d <= a and b <= s1 - base)]
+            if pending is not None:  # glue a short fragment to the sentence after it
+                shift = s0 - (pending.start - offset)
+                ents = list(pending.entities) + [(a + shift, b + shift, *rest) for a, b, *rest in ents]
+                s0 = pending.start - offset
+                pending = None
+            sentence = Sentence(doc_id, 0, offset + s0, offset + s1, doc.text[s0:s1], ents)
+            if s1 - s0 < MIN_CHARS and not re.search(r"\d", sentence.text):
+                pending = sentence
+                continue
+            out.append(sentence)
     if pending is not None:
         out.append(pending)
     return out
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` without its outer whitespace, in parts of at most
+    MAX_SENTENCE_CHARS (cut as paragraphs are), each trimmed too."""
+    for a, b in pieces(text[start:end], MAX_SENTENCE_CHARS):
+        part = text[start + a:start + b]
+        s0, s1 = start + a + len(part) - len(part.lstrip()), start + a + len(part.rstrip())
+        if s1 > s0:
+            yield s0, s1
 
 
 def _proper_runs(sent, sent_start: int) -> list[tuple[int, int, str]]:
