@@ -138,8 +138,23 @@ def get_article(doc_id: str) -> Article:
 
 
 def list_articles() -> list[ArticleSummary]:
-    """Every stored article (without its text), ordered by source and title."""
-    return engine().summaries()
+    """Every stored article (without its text), ordered by source and title. The articles
+    live in the article store: with the Chroma server down they are still listed."""
+    from .errors import StoreUnavailable
+
+    try:
+        return engine().summaries()
+    except StoreUnavailable:
+        from vectorstore.articles import open_store
+
+        from .engine import summaries_of
+
+        settings = Settings.from_env()
+        db = open_store(settings.data_dir, settings.articles_url)  # unreachable or damaged: its own error says so
+        try:
+            return summaries_of(db)
+        finally:
+            db.close()
 
 
 def remove_article(doc_id: str) -> ArticleSummary:

@@ -128,7 +128,8 @@ def cmd_index(args) -> int:
 def _stored_report(eng):
     from .models import IngestReport
 
-    return IngestReport(skipped=[s.doc_id for s in eng.summaries()])
+    # the stored articles it could not index (``Engine.unindexed``) fail the command, as `assistant index`'s do
+    return IngestReport(skipped=[s.doc_id for s in eng.summaries()], failed=list(eng.unindexed))
 
 
 def cmd_articles(args) -> int:
@@ -273,6 +274,9 @@ def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `assistant ask --json ... | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit would fail again
+        return 141
 
 
 if __name__ == "__main__":

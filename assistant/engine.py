@@ -319,12 +319,7 @@ class Engine:
     def summaries(self) -> list[ArticleSummary]:
         """Every stored article (the store, not the snapshot: an article just stored by
         another process is listed even before this process reloads)."""
-        from .corpus.article import printed_date
-
-        out = [ArticleSummary(doc_id=s.doc_id, title=s.title, outlet=s.outlet, date_text=printed_date(s.date_text, "")[0],
-                              date_iso=s.date_iso or None, chars=chars, source=s.source, ingested_at=s.ingested_at,
-                              content_hash=s.content_hash) for s, chars in self.db.listing()]
-        return sorted(out, key=lambda s: (s.source, s.title))
+        return summaries_of(self.db)
 
     def stored_articles(self) -> list[Article]:
         from .index.ingestion import from_stored
@@ -409,3 +404,14 @@ def move_aside(path: Path) -> Path | None:
     target = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
     path.rename(target)
     return target
+
+
+def summaries_of(db) -> list[ArticleSummary]:
+    """Every article of the article store ``db``, by source and title: a listing needs the
+    store only, not the index (``api.list_articles`` lists with the Chroma server down)."""
+    from .corpus.article import printed_date
+
+    out = [ArticleSummary(doc_id=s.doc_id, title=s.title, outlet=s.outlet, date_text=printed_date(s.date_text, "")[0],
+                          date_iso=s.date_iso or None, chars=chars, source=s.source, ingested_at=s.ingested_at,
+                          content_hash=s.content_hash) for s, chars in db.listing()]
+    return sorted(out, key=lambda s: (s.source, s.title))

@@ -38,6 +38,10 @@ def test_chroma_server_that_is_down(seeded_env):
     assert r.returncode == 1
     assert f"Cannot reach the Chroma server at 127.0.0.1:{port}" in r.stderr
     assert "Traceback" not in r.stderr
+    # the articles live in the article store, not in Chroma: they are still listed
+    r = run_cli("articles", env={"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port)})
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == len(api.list_articles()) > 0 and "Chroma" not in r.stderr
 
 
 BRIDGE_MD = "---\ntitle: Bridge opens\noutlet: Test Wire\n---\nThe Tumen river bridge opened on Friday after 14 months of work.\n"
